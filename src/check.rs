@@ -1,0 +1,401 @@
+//! The pipeline: discover → load → evaluate → locate → (filter) → findings, sorted.
+
+use rayon::prelude::*;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::discover::{self, Candidate, DiscoverOptions};
+use crate::finding::{Diagnostic, Finding, Related, Severity};
+use crate::locate::{locate, path_to_string, Span};
+use crate::policy::{self, PolicySet, RawFinding, Rule, Scope};
+use crate::source::{self, coverage, yaml, Document, Kind, SourceFile};
+
+/// Settings of one `tollgate check` run.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    pub paths: Vec<PathBuf>,
+    pub discover: DiscoverOptions,
+    /// Files larger than this are not parsed (a `parse-error` says so).
+    pub max_file_size: u64,
+    /// "Today", for expiry dates (`YYYY-MM-DD`).
+    pub today: String,
+    /// Per-rule settings overriding METADATA defaults.
+    pub settings: BTreeMap<String, Value>,
+    pub limits: yaml::Limits,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            paths: vec![PathBuf::from(".")],
+            discover: DiscoverOptions::default(),
+            max_file_size: 10 * 1024 * 1024,
+            today: chrono::Utc::now()
+                .date_naive()
+                .format("%Y-%m-%d")
+                .to_string(),
+            settings: BTreeMap::new(),
+            limits: yaml::Limits::default(),
+        }
+    }
+}
+
+/// The result of a run.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<Diagnostic>,
+    pub files: usize,
+    pub documents: usize,
+    /// The text of every file with a document or finding, for snippets.
+    pub sources: Sources,
+}
+
+/// Reads and loads one candidate file.
+pub fn load_file(c: &Candidate, opts: &CheckOptions) -> Result<source::Loaded, Diagnostic> {
+    let meta = std::fs::metadata(&c.path)
+        .map_err(|e| Diagnostic::in_file(format!("cannot read: {e}"), c.display.clone()))?;
+    if meta.len() > opts.max_file_size {
+        let source = SourceFile::new(c.display.clone(), String::new());
+        let span = Span::point(source.pos(0));
+        return Ok(source::Loaded {
+            documents: Vec::new(),
+            source: Some(source.clone()),
+            findings: vec![Finding::parse_error(
+                c.display.clone(),
+                Span {
+                    start: crate::locate::Pos {
+                        line: 1,
+                        column: 1,
+                        offset: 0,
+                    },
+                    end: crate::locate::Pos {
+                        line: 1,
+                        column: 2,
+                        offset: 1,
+                    },
+                }
+                .max(span),
+                format!(
+                    "file is {:.1} MiB, over the size limit of {:.1} MiB: not checked",
+                    meta.len() as f64 / 1048576.0,
+                    opts.max_file_size as f64 / 1048576.0
+                ),
+            )],
+        });
+    }
+    let bytes = std::fs::read(&c.path)
+        .map_err(|e| Diagnostic::in_file(format!("cannot read: {e}"), c.display.clone()))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let source = SourceFile::new(c.display.clone(), prefix);
+            let pos = source.pos(valid);
+            return Ok(source::Loaded {
+                documents: Vec::new(),
+                source: Some(source.clone()),
+                findings: vec![Finding::parse_error(
+                    c.display.clone(),
+                    Span::new(
+                        pos,
+                        crate::locate::Pos {
+                            column: pos.column + 1,
+                            offset: pos.offset + 1,
+                            ..pos
+                        },
+                    ),
+                    format!("invalid UTF-8 at byte {valid}"),
+                )],
+            });
+        }
+    };
+    // A UTF-8 byte-order mark is not content.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(t) => t.to_string(),
+        None => text,
+    };
+    let source = SourceFile::new(c.display.clone(), text);
+    let mut loaded = source::load(source.clone(), c.hint, c.explicit, opts.limits);
+    loaded.source = Some(source);
+    Ok(loaded)
+}
+
+/// Loads every candidate in parallel. Returns documents, parse-error findings, diagnostics and
+/// the number of files that produced a document or a finding.
+pub fn load_all(
+    candidates: &[Candidate],
+    opts: &CheckOptions,
+) -> (Vec<Document>, Vec<Finding>, Vec<Diagnostic>, Sources) {
+    let results: Vec<Result<source::Loaded, Diagnostic>> =
+        candidates.par_iter().map(|c| load_file(c, opts)).collect();
+    let mut docs = Vec::new();
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    let mut files = Sources::new();
+    for r in results {
+        match r {
+            Ok(l) => {
+                if !l.documents.is_empty() || !l.findings.is_empty() {
+                    if let Some(s) = &l.source {
+                        files.insert(s.path.clone(), s.clone());
+                    }
+                }
+                docs.extend(l.documents);
+                findings.extend(l.findings);
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    coverage::mark_primary(&mut docs);
+    (docs, findings, errors, files)
+}
+
+/// Shared facts for per-document rules: `data.tollgate.today` and `data.tollgate.trivyignore`
+/// (the entries of the `.trivyignore` at the root of the first scanned path).
+pub fn shared_data(docs: &[Document], opts: &CheckOptions) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("today".into(), Value::String(opts.today.clone()));
+    let root = opts
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let root_ignore = if root.is_dir() {
+        discover::display_path(&root.join(".trivyignore"))
+    } else {
+        discover::display_path(&root.parent().unwrap_or(&root).join(".trivyignore"))
+    };
+    let entries = docs
+        .iter()
+        .filter(|d| d.kind == Kind::TrivyIgnore)
+        .find(|d| d.path() == root_ignore)
+        .or_else(|| docs.iter().find(|d| d.kind == Kind::TrivyIgnore))
+        .and_then(|d| d.value.get("entries").cloned())
+        .unwrap_or_else(|| json!([]));
+    m.insert("trivyignore".into(), entries);
+    m
+}
+
+/// Evaluates every applicable rule on every document (in parallel), then project rules.
+pub fn evaluate<'p>(
+    policies: &'p PolicySet,
+    docs: &[Document],
+) -> (Vec<(usize, &'p Rule, RawFinding)>, Vec<Diagnostic>) {
+    let doc_rules: Vec<&Rule> = policies
+        .rules
+        .iter()
+        .filter(|r| r.scope == Scope::Document)
+        .collect();
+    let per_doc: Vec<(Vec<(usize, &Rule, RawFinding)>, Vec<Diagnostic>)> = docs
+        .par_iter()
+        .enumerate()
+        .map_init(
+            || policies.engine.clone(),
+            |engine, (i, doc)| {
+                let mut found = Vec::new();
+                let mut errs = Vec::new();
+                let rules: Vec<&&Rule> = doc_rules
+                    .iter()
+                    .filter(|r| r.applies_to(doc.kind))
+                    .collect();
+                if rules.is_empty() {
+                    return (found, errs);
+                }
+                engine.set_input(regorus::Value::from(doc.value.clone()));
+                for rule in rules {
+                    match policy::evaluate(engine, rule) {
+                        Ok(raws) => found.extend(raws.into_iter().map(|r| (i, *rule, r))),
+                        Err(mut d) => {
+                            d.message = format!("{} (on {})", d.message, doc.path());
+                            errs.push(d)
+                        }
+                    }
+                }
+                (found, errs)
+            },
+        )
+        .collect();
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for (f, e) in per_doc {
+        found.extend(f);
+        errors.extend(e);
+    }
+    let project_rules: Vec<&Rule> = policies
+        .rules
+        .iter()
+        .filter(|r| r.scope == Scope::Project)
+        .collect();
+    if !project_rules.is_empty() {
+        let mut engine = policies.engine.clone();
+        let mut by_kind: HashMap<Option<Vec<Kind>>, Vec<&Rule>> = HashMap::new();
+        for r in project_rules {
+            by_kind.entry(r.inputs.clone()).or_default().push(r);
+        }
+        let mut groups: Vec<_> = by_kind.into_iter().collect();
+        groups.sort_by_key(|(_, rs)| rs[0].id.clone());
+        let index: HashMap<(&str, usize), usize> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| ((d.path(), d.index), i))
+            .collect();
+        for (_, rules) in groups {
+            let listed: Vec<Value> = docs
+                .iter()
+                .filter(|d| rules[0].applies_to(d.kind))
+                .map(|d| {
+                    json!({"file": d.path(), "kind": d.kind.name(), "index": d.index, "content": d.value})
+                })
+                .collect();
+            engine.set_input(regorus::Value::from(json!({ "documents": listed })));
+            for rule in rules {
+                match policy::evaluate(&mut engine, rule) {
+                    Ok(raws) => {
+                        for raw in raws {
+                            let file = raw.file.clone().unwrap_or_default();
+                            let at = index
+                                .get(&(file.as_str(), raw.document.unwrap_or(0)))
+                                .copied()
+                                .or_else(|| docs.iter().position(|d| d.path() == file));
+                            match at {
+                                Some(i) => found.push((i, rule, raw)),
+                                None => errors.push(Diagnostic::at(
+                                    format!(
+                                        "rule {}: a project-scope finding must name the `file` (and `document`) it is about; got file {:?}",
+                                        rule.id, raw.file
+                                    ),
+                                    rule.file.clone(),
+                                    rule.line,
+                                    1,
+                                )),
+                            }
+                        }
+                    }
+                    Err(d) => errors.push(d),
+                }
+            }
+        }
+    }
+    (found, errors)
+}
+
+/// Turns a raw finding into a located one.
+pub fn locate_finding(doc: &Document, rule: &Rule, raw: &RawFinding) -> Finding {
+    let src = &doc.source;
+    let (span, path, mut related) = match &raw.path {
+        None => (locate(&doc.spans, &[]).span, None, Vec::new()),
+        Some(path) => {
+            let loc = locate(&doc.spans, path);
+            let mut span = loc.span;
+            if let (Some(n), true) = (raw.text_line, loc.exact) {
+                // Multi-line scalars: the n-th line of the text (a block scalar's value span
+                // starts at its content, after the `|` line).
+                let last = if loc.value.end.column == 1 && loc.value.end.line > loc.value.start.line
+                {
+                    loc.value.end.line - 1
+                } else {
+                    loc.value.end.line
+                };
+                if last > loc.value.start.line && n >= 1 {
+                    span = src.line_span((loc.value.start.line + n - 1).min(last));
+                }
+            }
+            let mut related = Vec::new();
+            if let Some(def) = loc.defined_at {
+                related.push(Related {
+                    file: doc.path().to_string(),
+                    span: def,
+                    message: "the value is defined here (through an alias or merge key)".into(),
+                });
+            }
+            (span, Some(path_to_string(path)), related)
+        }
+    };
+    for (p, m) in &raw.related {
+        related.push(Related {
+            file: doc.path().to_string(),
+            span: locate(&doc.spans, p).span,
+            message: m.clone(),
+        });
+    }
+    // Degenerate spans underline at least one character.
+    let mut span = span;
+    if span.end <= span.start {
+        let line = src.lines.line_text(&src.text, span.start.line);
+        let chars = line.chars().count() as u32;
+        let end_col = if span.start.column <= chars {
+            chars + 1
+        } else {
+            span.start.column + 1
+        };
+        let width = line
+            .chars()
+            .skip(span.start.column as usize - 1)
+            .map(char::len_utf8)
+            .sum::<usize>()
+            .max(1);
+        span.end = crate::locate::Pos {
+            line: span.start.line,
+            column: end_col,
+            offset: span.start.offset + width,
+        };
+    }
+    Finding {
+        rule: rule.id.clone(),
+        severity: raw.severity.unwrap_or(rule.severity),
+        message: raw.msg.clone(),
+        file: doc.path().to_string(),
+        span,
+        path: path.filter(|p| !p.is_empty()),
+        document: doc.index,
+        related,
+        title: rule.title.clone(),
+    }
+}
+
+/// Runs the whole check.
+pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
+    let (candidates, mut errors) = discover::discover(&opts.paths, &opts.discover);
+    let (docs, mut findings, load_errors, sources) = load_all(&candidates, opts);
+    errors.extend(load_errors);
+    errors.extend(policies.errors.iter().cloned());
+    let mut policies = policies.clone();
+    policies.set_data(&opts.settings, shared_data(&docs, opts));
+    let (raws, eval_errors) = evaluate(&policies, &docs);
+    errors.extend(eval_errors);
+    for (i, rule, raw) in &raws {
+        findings.push(locate_finding(&docs[*i], rule, raw));
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup();
+    errors.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
+    });
+    errors.dedup();
+    Outcome {
+        findings,
+        errors,
+        files: sources.len(),
+        documents: docs.len(),
+        sources,
+    }
+}
+
+/// The exit code: 2 for errors, 1 for findings at or above `fail_on`, else 0.
+pub fn exit_code(outcome: &Outcome, fail_on: Option<Severity>) -> i32 {
+    if !outcome.errors.is_empty() {
+        return 2;
+    }
+    match fail_on {
+        Some(level) if outcome.findings.iter().any(|f| f.severity >= level) => 1,
+        _ => 0,
+    }
+}
+
+/// Source files by display path, for rendering snippets.
+pub type Sources = HashMap<String, Arc<SourceFile>>;

@@ -1,0 +1,133 @@
+//! Findings: what a rule reports, located in a file.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::locate::Span;
+
+/// Rule id of the findings raised for inputs that do not parse.
+pub const PARSE_ERROR: &str = "parse-error";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "error" | "deny" | "high" | "critical" => Some(Severity::Error),
+            "warning" | "warn" | "medium" => Some(Severity::Warning),
+            "note" | "info" | "notice" | "low" => Some(Severity::Note),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A further located note attached to a finding (e.g. where an aliased value was defined).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub file: String,
+    pub span: Span,
+    pub message: String,
+}
+
+/// A located finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    pub span: Span,
+    /// The path into the document, rendered (`spec.template.spec.containers[0]`).
+    pub path: Option<String>,
+    /// Index of the document in its file's stream.
+    pub document: usize,
+    pub related: Vec<Related>,
+    /// The rule's title, for rendering.
+    pub title: Option<String>,
+}
+
+impl Finding {
+    pub fn parse_error(file: String, span: Span, message: String) -> Finding {
+        Finding {
+            rule: PARSE_ERROR.to_string(),
+            severity: Severity::Error,
+            message,
+            file,
+            span,
+            path: None,
+            document: 0,
+            related: Vec::new(),
+            title: Some("the file could not be parsed".to_string()),
+        }
+    }
+
+    /// The sort key of every output: file, line, column, rule.
+    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
+        (
+            &self.file,
+            self.span.start.line,
+            self.span.start.column,
+            &self.rule,
+            &self.message,
+        )
+    }
+}
+
+/// Something that is not a finding about an input's content: a policy or config error, an
+/// unreadable file. Any of these makes the exit code 2.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+impl Diagnostic {
+    pub fn new(message: impl Into<String>) -> Self {
+        Diagnostic {
+            message: message.into(),
+            file: None,
+            line: None,
+            column: None,
+        }
+    }
+    pub fn at(message: impl Into<String>, file: impl Into<String>, line: u32, column: u32) -> Self {
+        Diagnostic {
+            message: message.into(),
+            file: Some(file.into()),
+            line: Some(line),
+            column: Some(column),
+        }
+    }
+    pub fn in_file(message: impl Into<String>, file: impl Into<String>) -> Self {
+        Diagnostic {
+            message: message.into(),
+            file: Some(file.into()),
+            line: None,
+            column: None,
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! `# METADATA` blocks, parsed by tollgate (regorus drops comments). The block is the run of
+//! comment lines that starts with `# METADATA`; its body is YAML:
+//!
+//! ```rego
+//! # METADATA
+//! # title: Deployments roll out with zero downtime
+//! # description: …
+//! # custom:
+//! #   id: k8s-zero-downtime-rollout
+//! #   severity: error
+//! #   input: [kubernetes]
+//! #   scope: document
+//! #   settings: {max_unavailable: 0}
+//! ```
+
+use serde_json::Value;
+
+use crate::locate::LineIndex;
+use crate::source::yaml;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Metadata {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub id: Option<String>,
+    pub severity: Option<String>,
+    pub input: Option<Vec<String>>,
+    pub scope: Option<String>,
+    pub settings: Option<Value>,
+    /// Line of the `# METADATA` marker (1-based).
+    pub line: u32,
+}
+
+/// Parses the first METADATA block of a Rego file. Errors carry the 1-based line.
+pub fn parse(rego: &str) -> Result<Option<Metadata>, (u32, String)> {
+    let lines: Vec<&str> = rego.lines().collect();
+    let Some(start) = lines.iter().position(|l| {
+        l.trim_start()
+            .strip_prefix('#')
+            .is_some_and(|c| c.trim() == "METADATA")
+    }) else {
+        return Ok(None);
+    };
+    let mut body = String::new();
+    for l in &lines[start + 1..] {
+        let Some(c) = l.trim_start().strip_prefix('#') else {
+            break;
+        };
+        body.push_str(c.strip_prefix(' ').unwrap_or(c));
+        body.push('\n');
+    }
+    let line = start as u32 + 1;
+    let index = LineIndex::new(&body);
+    let docs = yaml::parse(&body, &index, yaml::Limits::default()).map_err(|e| {
+        (
+            line + e.pos.line,
+            format!("invalid METADATA: {}", e.message),
+        )
+    })?;
+    let value = docs
+        .into_iter()
+        .next()
+        .map(|d| d.value)
+        .unwrap_or(Value::Null);
+    let Value::Object(obj) = value else {
+        return Err((line, "invalid METADATA: expected a YAML mapping".into()));
+    };
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    let custom = obj.get("custom").cloned().unwrap_or(Value::Null);
+    let input = match custom.get("input") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(vec![s.clone()]),
+        Some(Value::Array(a)) => Some(
+            a.iter()
+                .map(|v| v.as_str().map(str::to_string).ok_or(()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| {
+                    (
+                        line,
+                        "invalid METADATA: `custom.input` must list kind names".to_string(),
+                    )
+                })?,
+        ),
+        Some(_) => {
+            return Err((
+                line,
+                "invalid METADATA: `custom.input` must be a kind or a list of kinds".into(),
+            ))
+        }
+    };
+    let settings = match custom.get("settings") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::Object(_)) => Some(v.clone()),
+        Some(_) => {
+            return Err((
+                line,
+                "invalid METADATA: `custom.settings` must be a mapping".into(),
+            ))
+        }
+    };
+    Ok(Some(Metadata {
+        title: s(obj.get("title")),
+        description: s(obj.get("description")),
+        id: s(custom.get("id")),
+        severity: s(custom.get("severity")),
+        input,
+        scope: s(custom.get("scope")),
+        settings,
+        line,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_custom_fields() {
+        let rego = "# METADATA\n# title: T\n# custom:\n#   id: my-rule\n#   severity: warning\n#   input: [kubernetes, compose]\n#   settings: {max: 3}\npackage x\n";
+        let m = parse(rego).unwrap().unwrap();
+        assert_eq!(m.title.as_deref(), Some("T"));
+        assert_eq!(m.id.as_deref(), Some("my-rule"));
+        assert_eq!(m.severity.as_deref(), Some("warning"));
+        assert_eq!(m.input, Some(vec!["kubernetes".into(), "compose".into()]));
+        assert_eq!(m.settings, Some(serde_json::json!({"max": 3})));
+        assert_eq!(m.line, 1);
+    }
+
+    #[test]
+    fn no_block_is_none_and_bad_yaml_is_located() {
+        assert_eq!(parse("package x\n").unwrap(), None);
+        let err = parse("package x\n# METADATA\n# title: [unclosed\n").unwrap_err();
+        assert!(err.0 >= 2, "{err:?}");
+        let err = parse("# METADATA\n# custom:\n#   input: 3\n").unwrap_err();
+        assert!(err.1.contains("custom.input"), "{err:?}");
+    }
+}

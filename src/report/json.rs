@@ -1,0 +1,116 @@
+//! `--format json`: the stable machine-readable report (version 1; fields are only ever added).
+//!
+//! ```json
+//! {"version": 1, "tool": {"name": "tollgate", "version": "0.1.0"},
+//!  "findings": [{"rule", "severity", "message", "file", "line", "column",
+//!                "end_line", "end_column", "path"}],
+//!  "errors": [{"message", "file", "line", "column"}],
+//!  "summary": {"files", "documents", "findings", "errors"}}
+//! ```
+
+use serde::Serialize;
+
+use super::{Context, Report};
+use crate::finding::Diagnostic;
+
+pub struct Json;
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct RelatedOut<'a> {
+    message: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+}
+
+#[derive(Serialize)]
+struct FindingOut<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<RelatedOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    documents: usize,
+    findings: usize,
+    errors: usize,
+}
+
+#[derive(Serialize)]
+struct Out<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<FindingOut<'a>>,
+    errors: &'a [Diagnostic],
+    summary: Summary,
+}
+
+impl Report for Json {
+    fn render(&self, ctx: &Context<'_>) -> String {
+        let o = ctx.outcome;
+        let findings = o
+            .findings
+            .iter()
+            .map(|f| FindingOut {
+                rule: &f.rule,
+                severity: f.severity.name(),
+                message: &f.message,
+                file: &f.file,
+                line: f.span.start.line,
+                column: f.span.start.column,
+                end_line: f.span.end.line,
+                end_column: f.span.end.column,
+                path: f.path.as_deref(),
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| RelatedOut {
+                        message: &r.message,
+                        file: &r.file,
+                        line: r.span.start.line,
+                        column: r.span.start.column,
+                        end_line: r.span.end.line,
+                        end_column: r.span.end.column,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let out = Out {
+            version: 1,
+            tool: Tool {
+                name: "tollgate",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            findings,
+            errors: &o.errors,
+            summary: Summary {
+                files: o.files,
+                documents: o.documents,
+                findings: o.findings.len(),
+                errors: o.errors.len(),
+            },
+        };
+        let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}

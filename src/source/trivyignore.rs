@@ -1,0 +1,117 @@
+//! `.trivyignore`: one vulnerability or misconfiguration id a line, optionally with
+//! `exp:YYYY-MM-DD`; `#` comments. The document is
+//!
+//! ```json
+//! {"entries": [{"id": "CVE-2023-1234", "line": 4, "expires": "2026-12-31",
+//!               "comment_above": "reason…", "comment": "trailing reason…",
+//!               "justification": "reason…", "directives": ["tollgate: …"]}]}
+//! ```
+//!
+//! `justification` is the comment block directly above the entry (no blank line between) or,
+//! failing that, the comment after the id on its line; `tollgate:` directives are not
+//! justifications. `entries[i]` is located at the entry's line.
+
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{Document, Kind, Loaded, SourceFile};
+use crate::locate::{Children, SpanNode};
+
+fn is_directive(c: &str) -> bool {
+    c.trim_start().starts_with("tollgate:")
+}
+
+/// Parses the entries of a `.trivyignore` text; each with its 1-based line.
+pub fn entries(text: &str) -> Vec<(u32, Value)> {
+    let mut out = Vec::new();
+    let mut block: Vec<String> = Vec::new();
+    let mut directives: Vec<String> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim_end_matches('\r').trim();
+        if line.is_empty() {
+            block.clear();
+            directives.clear();
+            continue;
+        }
+        if let Some(c) = line.strip_prefix('#') {
+            let c = c.trim();
+            if is_directive(c) {
+                directives.push(c.to_string());
+            } else if !c.is_empty() {
+                block.push(c.to_string());
+            }
+            continue;
+        }
+        let (body, trailing) = match line.split_once(" #").or_else(|| line.split_once("\t#")) {
+            Some((b, c)) => (b.trim(), Some(c.trim().to_string())),
+            None => (line, None),
+        };
+        let mut words = body.split_whitespace();
+        let id = words.next().unwrap_or_default().to_string();
+        let mut expires = Value::Null;
+        for w in words {
+            if let Some(d) = w.strip_prefix("exp:") {
+                expires = Value::String(d.to_string());
+            }
+        }
+        let mut line_directives = directives.clone();
+        let trailing_reason = match trailing {
+            Some(c) if is_directive(&c) => {
+                line_directives.push(c);
+                None
+            }
+            Some(c) if !c.is_empty() => Some(c),
+            _ => None,
+        };
+        let above = (!block.is_empty()).then(|| block.join("\n"));
+        let justification = above.clone().or_else(|| trailing_reason.clone());
+        out.push((
+            i as u32 + 1,
+            json!({
+                "id": id,
+                "line": i + 1,
+                "expires": expires,
+                "comment_above": above,
+                "comment": trailing_reason,
+                "justification": justification,
+                "directives": line_directives,
+            }),
+        ));
+        block.clear();
+        directives.clear();
+    }
+    out
+}
+
+pub fn load(source: Arc<SourceFile>) -> Loaded {
+    let parsed = entries(&source.text);
+    let spans: Vec<SpanNode> = parsed
+        .iter()
+        .map(|(line, _)| SpanNode::leaf(source.line_span(*line)))
+        .collect();
+    let value = json!({"entries": parsed.into_iter().map(|(_, v)| v).collect::<Vec<_>>()});
+    let root = source.first_content_span();
+    let mut children = BTreeMap::new();
+    children.insert(
+        "entries".to_string(),
+        SpanNode {
+            children: Children::Seq(spans),
+            ..SpanNode::leaf(root)
+        },
+    );
+    Loaded {
+        documents: vec![Document {
+            kind: Kind::TrivyIgnore,
+            index: 0,
+            value,
+            spans: SpanNode {
+                children: Children::Map(children),
+                ..SpanNode::leaf(root)
+            },
+            source,
+        }],
+        source: None,
+        findings: Vec::new(),
+    }
+}
