@@ -134,15 +134,7 @@ fn use_color(c: Color) -> bool {
 
 /// Loads the built-in pack (unless `no_builtin`) and the given policy folders.
 pub fn load_policies(extra: &[PathBuf], no_builtin: bool, tests: bool) -> PolicySet {
-    let mut sources = if no_builtin {
-        // Library packages (tollgate.result, …) stay available to team policies.
-        policy::builtin_sources(false)
-            .into_iter()
-            .filter(|s| s.path.starts_with("policies/lib/"))
-            .collect()
-    } else {
-        policy::builtin_sources(tests)
-    };
+    let mut sources = Vec::new();
     let mut errors = Vec::new();
     for dir in extra {
         match policy::dir_sources(dir, tests) {
@@ -150,6 +142,17 @@ pub fn load_policies(extra: &[PathBuf], no_builtin: bool, tests: bool) -> Policy
             Err(d) => errors.push(d),
         }
     }
+    if no_builtin {
+        // Library packages (tollgate.result, …) stay available to team policies.
+        sources.extend(
+            policy::builtin_sources(false)
+                .into_iter()
+                .filter(|s| s.path.starts_with("policies/lib/")),
+        );
+    } else {
+        sources.extend(policy::builtin_sources(tests));
+    }
+    policy::dedup_sources(&mut sources);
     let mut set = PolicySet::load(
         &sources,
         &LoadOptions {

@@ -181,6 +181,19 @@ pub fn builtin_sources(tests: bool) -> Vec<PolicySource> {
         .collect()
 }
 
+/// Drops later sources that are the same file of the built-in pack as an earlier one (a
+/// checkout's `policies/lib/result.rego` and the embedded copy), keeping the first.
+pub fn dedup_sources(sources: &mut Vec<PolicySource>) {
+    let mut seen = std::collections::BTreeSet::new();
+    sources.retain(|s| {
+        let key = match s.path.rsplit_once("policies/") {
+            Some((_, rel)) if embedded_files().iter().any(|(p, _)| *p == rel) => rel.to_string(),
+            _ => s.path.clone(),
+        };
+        seen.insert(key)
+    });
+}
+
 /// Reads every `.rego` file under `dir` (fixtures excluded).
 pub fn dir_sources(dir: &Path, tests: bool) -> Result<Vec<PolicySource>, Diagnostic> {
     let mut out = Vec::new();

@@ -1,0 +1,43 @@
+# Kubernetes helpers shared by the built-in rules: where the pod templates and containers of a
+# manifest are, as paths into `input` (so findings can point at them).
+package tollgate.lib.k8s
+
+import rego.v1
+
+# Kinds whose pods run until stopped.
+long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet"}
+
+# Kinds with a pod template at spec.template.
+templated_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
+
+# pod_specs: {"path": [...], "spec": PodSpec} for every pod template of the manifest.
+pod_specs contains {"path": ["spec"], "spec": input.spec} if {
+	input.kind == "Pod"
+	is_object(input.spec)
+}
+
+pod_specs contains {"path": ["spec", "template", "spec"], "spec": input.spec.template.spec} if {
+	input.kind in templated_kinds
+	is_object(input.spec.template.spec)
+}
+
+pod_specs contains {"path": ["spec", "jobTemplate", "spec", "template", "spec"], "spec": spec} if {
+	input.kind == "CronJob"
+	spec := input.spec.jobTemplate.spec.template.spec
+	is_object(spec)
+}
+
+# containers: {"path": [..., "containers", i], "container": {...}, "pod": pod_spec} (init containers excluded).
+containers contains {"path": array.concat(ps.path, ["containers", i]), "container": c, "pod": ps} if {
+	some ps in pod_specs
+	some i, c in ps.spec.containers
+}
+
+# init_containers: as containers, for initContainers.
+init_containers contains {"path": array.concat(ps.path, ["initContainers", i]), "container": c, "pod": ps} if {
+	some ps in pod_specs
+	some i, c in ps.spec.initContainers
+}
+
+# name(obj): the manifest's kind/name for messages.
+name := sprintf("%s/%s", [input.kind, object.get(input, ["metadata", "name"], "<unnamed>")])
