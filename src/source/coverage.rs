@@ -346,15 +346,24 @@ pub fn load_cobertura(source: Arc<SourceFile>, explicit: bool) -> Loaded {
             SpanNode::leaf(root_span),
             files,
         ),
-        Ok(None) => {
-            let _ = explicit;
-            Loaded::default()
-        }
+        Ok(None) => Loaded::default(),
+        Err(_) if !explicit && !claims_xml(&source) => Loaded::default(),
         Err((offset, msg)) => {
             let pos = source.pos(offset);
             Loaded::parse_error(&source, pos, format!("invalid XML: {msg}"))
         }
     }
+}
+
+/// True when an XML file that does not parse was plausibly a coverage report.
+fn claims_xml(source: &SourceFile) -> bool {
+    let name = source
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    name.contains("cobertura") || name.contains("coverage") || source.text.contains("<coverage")
 }
 
 type Cobertura = (BTreeMap<&'static str, Metric>, Span, Vec<FileCov>);

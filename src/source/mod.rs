@@ -191,6 +191,10 @@ pub fn load(source: Arc<SourceFile>, hint: Hint, explicit: bool, limits: yaml::L
                 limits,
             ) {
                 Ok(d) => d,
+                Err(_) if hint == Hint::Json && !explicit && !claims_json(&source) => {
+                    // Some other JSON (JSONC like tsconfig.json, say): not ours to judge.
+                    return Loaded::default();
+                }
                 Err(e) => return Loaded::parse_error(&source, e.pos, e.message),
             };
             classify_structured(source, hint, explicit, docs)
@@ -227,6 +231,28 @@ pub fn parse_structured(
         },
         Err(e) => Err(e),
     }
+}
+
+/// True when a JSON file that does not parse was plausibly meant for tollgate: a Trivy report,
+/// a coverage summary or a Kubernetes manifest (by its name or its first bytes).
+fn claims_json(source: &SourceFile) -> bool {
+    let name = source
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let head: String = source.text.chars().take(4096).collect();
+    name.starts_with("trivy")
+        || name.contains("coverage")
+        || [
+            "\"SchemaVersion\"",
+            "\"ArtifactName\"",
+            "\"Vulnerabilities\"",
+            "\"apiVersion\"",
+        ]
+        .iter()
+        .any(|m| head.contains(m))
 }
 
 fn is_k8s(v: &Value) -> bool {
