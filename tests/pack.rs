@@ -1,0 +1,93 @@
+//! The built-in pack: every Rego unit test and fixture test passes (`tollgate test`), a moved
+//! fixture mark fails with a located message, and `tollgate check` on a copy of the fixtures
+//! reports each planted violation at its mark.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        let t = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_builtin_pack_passes_its_own_tests() {
+    let o = run_in(&repo_root(), &["test"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let last = out.lines().last().unwrap_or_default();
+    assert!(last.contains(" passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn a_moved_mark_fails_with_a_located_message() {
+    let s = Scratch::new("moved-mark");
+    let rule = "kubernetes/zero-downtime-rollout";
+    copy_dir(&repo_root().join("policies").join(rule), &s.path().join("policies").join(rule));
+    copy_dir(&repo_root().join("policies/lib"), &s.path().join("policies/lib"));
+    let fixture = s.path().join("policies").join(rule).join("fixtures/fail/deploy/api.yaml");
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    // Move the mark on `type: Recreate` one line down.
+    let moved = text.replace(
+        "    type: Recreate  # expect: k8s-zero-downtime-rollout\n  template:\n",
+        "    type: Recreate\n  template:  # expect: k8s-zero-downtime-rollout\n",
+    );
+    assert_ne!(moved, text, "the fixture changed shape");
+    std::fs::write(&fixture, moved).unwrap();
+    let o = run_in(s.path(), &["test", "policies"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let file = format!("policies/{rule}/fixtures/fail/deploy/api.yaml");
+    assert!(
+        out.contains(&format!("{file}:20: expected a `k8s-zero-downtime-rollout` finding on this line")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("{file}:19: unexpected `k8s-zero-downtime-rollout` finding")), "{out}");
+}
+
+#[test]
+fn check_on_a_copy_of_the_fail_fixtures_reports_every_mark() {
+    // Every rule's fail fixtures, copied out of the pack; each is its own scan root (project
+    // rules and the `.trivyignore` depend on the root), checked with the embedded pack.
+    let s = Scratch::new("all-fixtures");
+    let root = repo_root().join("policies");
+    let mut checked = 0;
+    for cat in std::fs::read_dir(&root).unwrap().flatten() {
+        if !cat.path().is_dir() {
+            continue;
+        }
+        for rule in std::fs::read_dir(cat.path()).unwrap().flatten() {
+            let fail = rule.path().join("fixtures/fail");
+            if !fail.is_dir() {
+                continue;
+            }
+            let name = format!("{}-{}", cat.file_name().to_string_lossy(), rule.file_name().to_string_lossy());
+            let dir = s.path().join(&name);
+            copy_dir(&fail, &dir);
+            let prefix = format!("{}/", dir.display());
+            let o = run_in(&dir, &["check", "-f", "json", "--fail-on", "never"]);
+            let found: Vec<(String, String, u64)> =
+                locations(&json(&o)).into_iter().map(|l| (l.0, l.1, l.2)).collect();
+            for ((file, line), rules) in tollgate::testing::marks(&dir) {
+                let rel = file.strip_prefix(&prefix).unwrap_or(&file).to_string();
+                for r in rules {
+                    checked += 1;
+                    assert!(
+                        found.iter().any(|f| f.0 == r && f.1 == rel && f.2 == line as u64),
+                        "{name}/{rel}:{line}: no {r} finding; found {found:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked > 0);
+}
