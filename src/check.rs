@@ -165,18 +165,30 @@ pub fn shared_data(docs: &[Document], opts: &CheckOptions) -> Map<String, Value>
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    let root_ignore = if root.is_dir() {
-        discover::display_path(&root.join(".trivyignore"))
+    // Only the scan root's `.trivyignore`, as Trivy reads only the one where it runs.
+    let root_dir = if root.is_dir() {
+        root.clone()
     } else {
-        discover::display_path(&root.parent().unwrap_or(&root).join(".trivyignore"))
+        root.parent().map(PathBuf::from).unwrap_or_default()
     };
-    let entries = docs
+    let root_ignore = root_dir.join(".trivyignore");
+    let shown = discover::display_path(&root_ignore);
+    let entries = match docs
         .iter()
-        .filter(|d| d.kind == Kind::TrivyIgnore)
-        .find(|d| d.path() == root_ignore)
-        .or_else(|| docs.iter().find(|d| d.kind == Kind::TrivyIgnore))
-        .and_then(|d| d.value.get("entries").cloned())
-        .unwrap_or_else(|| json!([]));
+        .find(|d| d.kind == Kind::TrivyIgnore && d.path() == shown)
+    {
+        Some(d) => d.value.get("entries").cloned().unwrap_or_else(|| json!([])),
+        // Not discovered (a report named on the command line): read it directly.
+        None => match std::fs::read_to_string(&root_ignore) {
+            Ok(text) => Value::Array(
+                source::trivyignore::entries(&text)
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .collect(),
+            ),
+            Err(_) => json!([]),
+        },
+    };
     m.insert("trivyignore".into(), entries);
     m
 }
@@ -284,6 +296,27 @@ pub fn evaluate<'p>(
     (found, errors)
 }
 
+/// The file line of the `n`-th (1-based) line of the multi-line string located at `loc`: a
+/// block scalar's text starts on the line after its `|`/`>` header (its first lines may be
+/// blank); a multi-line flow scalar's on its first line. `None` for one-line scalars.
+fn text_line(src: &SourceFile, loc: &crate::locate::Located, n: u32) -> Option<u32> {
+    let text = src.text.as_str();
+    let start = loc.value.start.offset.min(text.len());
+    let end = loc.value.end.offset.clamp(start, text.len());
+    // The last line that holds the scalar's content.
+    let last = src.pos(text[..end].trim_end().len().max(start)).line;
+    let first = if loc.block {
+        // The header is the closest line above the content that is not blank.
+        let before = text[..start].trim_end();
+        src.pos(before.len()).line + 1
+    } else if last > loc.value.start.line {
+        loc.value.start.line
+    } else {
+        return None;
+    };
+    Some((first + n.max(1) - 1).min(last.max(first)))
+}
+
 /// Turns a raw finding into a located one.
 pub fn locate_finding(doc: &Document, rule: &Rule, raw: &RawFinding) -> Finding {
     let src = &doc.source;
@@ -293,16 +326,8 @@ pub fn locate_finding(doc: &Document, rule: &Rule, raw: &RawFinding) -> Finding 
             let loc = locate(&doc.spans, path);
             let mut span = loc.span;
             if let (Some(n), true) = (raw.text_line, loc.exact) {
-                // Multi-line scalars: the n-th line of the text (a block scalar's value span
-                // starts at its content, after the `|` line).
-                let last = if loc.value.end.column == 1 && loc.value.end.line > loc.value.start.line
-                {
-                    loc.value.end.line - 1
-                } else {
-                    loc.value.end.line
-                };
-                if last > loc.value.start.line && n >= 1 {
-                    span = src.line_span((loc.value.start.line + n - 1).min(last));
+                if let Some(line) = text_line(src, &loc, n) {
+                    span = src.line_span(line);
                 }
             }
             let mut related = Vec::new();

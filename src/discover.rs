@@ -15,6 +15,7 @@ use crate::source::Hint;
 pub const DEFAULT_REPORT_GLOBS: &[&str] = &[
     "**/lcov.info",
     "**/*.lcov",
+    "**/coverage*.info",
     "**/coverage-summary.json",
     "**/cobertura*.xml",
     "**/coverage.xml",

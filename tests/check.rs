@@ -366,3 +366,22 @@ fn discovery_respects_gitignore_but_finds_reports_in_ignored_folders() {
     );
     assert_eq!(json(&o)["summary"]["files"], 2);
 }
+
+#[test]
+fn an_unsafe_policy_does_not_silence_the_others() {
+    let s = scratch_repo("unsafe");
+    s.write(
+        "policies/bad.rego",
+        "package team.bad\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := sprintf(\"%v\", [undefined_var])\n}\n",
+    );
+    let o = run_in(s.path(), &["check", "--policy", "policies", "-f", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v = json(&o);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["errors"][0]["file"], "policies/bad.rego");
+    assert_eq!(v["errors"][0]["line"], 6);
+    // The team rule and the built-in pack still ran.
+    let rules: Vec<String> = locations(&v).into_iter().map(|l| l.0).collect();
+    assert!(rules.iter().any(|r| r == "image-pinned"), "{rules:?}");
+    assert!(rules.iter().any(|r| r == "k8s-probes"), "{rules:?}");
+}

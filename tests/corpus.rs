@@ -26,10 +26,18 @@ fn the_whole_corpus_is_checked_without_panic_or_error() {
     let o = run_in(&dir, &["check", "-f", "json", "--today", "2026-11-26"]);
     let err = stderr(&o);
     assert!(!err.contains("panicked"), "{err}");
-    assert!(matches!(o.status.code(), Some(0 | 1)), "exit {:?}\n{err}", o.status.code());
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "exit {:?}\n{err}",
+        o.status.code()
+    );
     let v = json(&o);
     assert_eq!(v["errors"], serde_json::json!([]), "policy or read errors");
-    assert!(v["summary"]["files"].as_u64().unwrap() > 500, "{}", v["summary"]);
+    assert!(
+        v["summary"]["files"].as_u64().unwrap() > 500,
+        "{}",
+        v["summary"]
+    );
     let parse: Vec<(String, u64, u64)> = locations(&v)
         .into_iter()
         .filter(|l| l.0 == "parse-error")
@@ -43,16 +51,25 @@ fn the_whole_corpus_is_checked_without_panic_or_error() {
     for (file, line, col) in [
         ("actionlint/testdata/examples/broken_yaml.yaml", 6, 17),
         ("actionlint/testdata/err/duplicate_keys.yaml", 12, 5),
-        ("coverage-reporter/spec/fixtures/cobertura/cobertura.xml", 781, 21),
+        (
+            "coverage-reporter/spec/fixtures/cobertura/cobertura.xml",
+            781,
+            21,
+        ),
         ("coverage-reporter/spec/fixtures/lcov/empty.lcov", 1, 1),
     ] {
         assert!(
-            parse.iter().any(|p| p.0 == file && p.1 == line && p.2 == col),
+            parse
+                .iter()
+                .any(|p| p.0 == file && p.1 == line && p.2 == col),
             "no parse-error at {file}:{line}:{col}; got {parse:?}"
         );
     }
     // Every Trivy report of the corpus was recognised and loaded: none is a parse error.
-    assert!(!parse.iter().any(|p| p.0.starts_with("real-trivy-reports/")), "{parse:?}");
+    assert!(
+        !parse.iter().any(|p| p.0.starts_with("real-trivy-reports/")),
+        "{parse:?}"
+    );
 }
 
 #[test]
@@ -61,13 +78,22 @@ fn every_corpus_file_named_explicitly_loads_or_is_located() {
     // Explicit arguments load files of no known kind as generic YAML/JSON: every YAML and JSON
     // file of the corpus then either loads or is a located parse-error.
     let mut files = Vec::new();
-    for e in ignore::WalkBuilder::new(&dir).standard_filters(false).build().flatten() {
+    for e in ignore::WalkBuilder::new(&dir)
+        .standard_filters(false)
+        .build()
+        .flatten()
+    {
         let p = e.path();
-        if p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json") {
+        if p.extension()
+            .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+        {
             // Files with nothing but comments hold no document: nothing to load.
             let text = std::fs::read(p).unwrap_or_default();
             let text = String::from_utf8_lossy(&text);
-            if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+            if text
+                .lines()
+                .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+            {
                 continue;
             }
             files.push(p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned());
@@ -80,5 +106,9 @@ fn every_corpus_file_named_explicitly_loads_or_is_located() {
     assert!(!stderr(&o).contains("panicked"));
     let v = json(&o);
     let loaded = v["summary"]["files"].as_u64().unwrap() as usize;
-    assert_eq!(loaded, files.len(), "every named file is loaded or reported");
+    assert_eq!(
+        loaded,
+        files.len(),
+        "every named file is loaded or reported"
+    );
 }

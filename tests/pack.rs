@@ -32,9 +32,19 @@ fn the_builtin_pack_passes_its_own_tests() {
 fn a_moved_mark_fails_with_a_located_message() {
     let s = Scratch::new("moved-mark");
     let rule = "kubernetes/zero-downtime-rollout";
-    copy_dir(&repo_root().join("policies").join(rule), &s.path().join("policies").join(rule));
-    copy_dir(&repo_root().join("policies/lib"), &s.path().join("policies/lib"));
-    let fixture = s.path().join("policies").join(rule).join("fixtures/fail/deploy/api.yaml");
+    copy_dir(
+        &repo_root().join("policies").join(rule),
+        &s.path().join("policies").join(rule),
+    );
+    copy_dir(
+        &repo_root().join("policies/lib"),
+        &s.path().join("policies/lib"),
+    );
+    let fixture = s
+        .path()
+        .join("policies")
+        .join(rule)
+        .join("fixtures/fail/deploy/api.yaml");
     let text = std::fs::read_to_string(&fixture).unwrap();
     // Move the mark on `type: Recreate` one line down.
     let moved = text.replace(
@@ -48,10 +58,17 @@ fn a_moved_mark_fails_with_a_located_message() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     let file = format!("policies/{rule}/fixtures/fail/deploy/api.yaml");
     assert!(
-        out.contains(&format!("{file}:20: expected a `k8s-zero-downtime-rollout` finding on this line")),
+        out.contains(&format!(
+            "{file}:20: expected a `k8s-zero-downtime-rollout` finding on this line"
+        )),
         "{out}"
     );
-    assert!(out.contains(&format!("{file}:19: unexpected `k8s-zero-downtime-rollout` finding")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{file}:19: unexpected `k8s-zero-downtime-rollout` finding"
+        )),
+        "{out}"
+    );
 }
 
 #[test]
@@ -70,19 +87,27 @@ fn check_on_a_copy_of_the_fail_fixtures_reports_every_mark() {
             if !fail.is_dir() {
                 continue;
             }
-            let name = format!("{}-{}", cat.file_name().to_string_lossy(), rule.file_name().to_string_lossy());
+            let name = format!(
+                "{}-{}",
+                cat.file_name().to_string_lossy(),
+                rule.file_name().to_string_lossy()
+            );
             let dir = s.path().join(&name);
             copy_dir(&fail, &dir);
             let prefix = format!("{}/", dir.display());
             let o = run_in(&dir, &["check", "-f", "json", "--fail-on", "never"]);
-            let found: Vec<(String, String, u64)> =
-                locations(&json(&o)).into_iter().map(|l| (l.0, l.1, l.2)).collect();
+            let found: Vec<(String, String, u64)> = locations(&json(&o))
+                .into_iter()
+                .map(|l| (l.0, l.1, l.2))
+                .collect();
             for ((file, line), rules) in tollgate::testing::marks(&dir) {
                 let rel = file.strip_prefix(&prefix).unwrap_or(&file).to_string();
                 for r in rules {
                     checked += 1;
                     assert!(
-                        found.iter().any(|f| f.0 == r && f.1 == rel && f.2 == line as u64),
+                        found
+                            .iter()
+                            .any(|f| f.0 == r && f.1 == rel && f.2 == line as u64),
                         "{name}/{rel}:{line}: no {r} finding; found {found:?}"
                     );
                 }

@@ -28,16 +28,25 @@ pod_specs contains {"path": ["spec", "jobTemplate", "spec", "template", "spec"],
 }
 
 # containers: {"path": [..., "containers", i], "container": {...}, "pod": pod_spec} (init containers excluded).
+# Only mapping items of a list count: `containers:` left empty (null) or a stray scalar item is skipped
+# (regorus, unlike OPA, raises an error on `some x in null`).
 containers contains {"path": array.concat(ps.path, ["containers", i]), "container": c, "pod": ps} if {
 	some ps in pod_specs
-	some i, c in ps.spec.containers
+	some i, c in list_of(ps.spec, "containers")
+	is_object(c)
 }
 
 # init_containers: as containers, for initContainers.
 init_containers contains {"path": array.concat(ps.path, ["initContainers", i]), "container": c, "pod": ps} if {
 	some ps in pod_specs
-	some i, c in ps.spec.initContainers
+	some i, c in list_of(ps.spec, "initContainers")
+	is_object(c)
 }
+
+# list_of(obj, key): obj[key] when it is a list, else [] (absent, null or mistyped).
+list_of(obj, key) := obj[key] if is_array(obj[key])
+
+else := []
 
 # name(obj): the manifest's kind/name for messages.
 name := sprintf("%s/%s", [input.kind, object.get(input, ["metadata", "name"], "<unnamed>")])

@@ -268,6 +268,7 @@ impl PolicySet {
         let mut meta_by_package: BTreeMap<String, (metadata::Metadata, String)> = BTreeMap::new();
         let mut entries_by_package: BTreeMap<String, (Vec<String>, String, u32, bool)> =
             BTreeMap::new();
+        let mut loaded: Vec<&PolicySource> = Vec::new();
         for src in sources {
             let v0 = opts
                 .rego_v0
@@ -277,6 +278,51 @@ impl PolicySet {
                 errors.push(diagnostic_from_error(&src.path, &e));
                 continue;
             }
+            loaded.push(src);
+        }
+        // Some errors (unsafe variables, conflicting rule kinds) only show when the modules are
+        // analysed together, and then break every rule. Find the culprits and leave them out,
+        // so one broken policy never silences the others.
+        if engine.eval_query("true".to_string(), false).is_err() {
+            engine = Engine::new();
+            engine.set_strict_builtin_errors(false);
+            let mut kept = Vec::new();
+            let mut pending = loaded;
+            // A file may need one that comes later (a library): retry until nothing changes.
+            loop {
+                let before = pending.len();
+                let mut failed = Vec::new();
+                for src in pending {
+                    let mut candidate = engine.clone();
+                    candidate.set_rego_v0(
+                        opts.rego_v0
+                            .unwrap_or_else(|| !src.builtin && looks_like_v0(&src.text)),
+                    );
+                    let added = candidate
+                        .add_policy(src.path.clone(), src.text.clone())
+                        .and_then(|_| candidate.eval_query("true".to_string(), false).map(|_| ()));
+                    match added {
+                        Ok(()) => {
+                            engine = candidate;
+                            kept.push(src);
+                        }
+                        Err(e) => failed.push((src, e)),
+                    }
+                }
+                if failed.is_empty() {
+                    break;
+                }
+                if failed.len() == before {
+                    for (src, e) in failed {
+                        errors.push(diagnostic_from_error(&src.path, &e));
+                    }
+                    break;
+                }
+                pending = failed.into_iter().map(|(s, _)| s).collect();
+            }
+            loaded = kept;
+        }
+        for src in loaded {
             let Some(pkg) = PACKAGE_RE.captures(&src.text).map(|c| c[1].to_string()) else {
                 continue;
             };
@@ -428,6 +474,8 @@ impl PolicySet {
         let data = json!({ "tollgate": tollgate });
         // add_data only fails for non-object data.
         let _ = self.engine.add_data(regorus::Value::from(data));
+        // Prepare once here, so that the engines cloned per thread start prepared.
+        let _ = self.engine.eval_query("true".to_string(), false);
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {

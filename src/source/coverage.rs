@@ -105,111 +105,221 @@ fn build(
     }
 }
 
-/// lcov tracefiles (`lcov.info`), including lcov 2.x records (`VER:`, `FNL:`, `FNA:`), which the
-/// `lcov` crate does not know: those are read here, the classic records by the crate.
+/// One source file of an lcov tracefile, merged over all its sections (one per test name).
+#[derive(Default)]
+struct LcovFile {
+    path: String,
+    span: Span,
+    lines: BTreeMap<u32, u64>,
+    /// Functions declared (by name, or `#index` for lcov 2.x `FNL`).
+    declared: std::collections::BTreeSet<String>,
+    /// Hits per function.
+    hits: BTreeMap<String, u64>,
+    branches: BTreeMap<(u32, String, String), bool>,
+    /// Summary records (`LF`/`LH`, `FNF`/`FNH`, `BRF`/`BRH`), used where no detail record is.
+    summary: BTreeMap<&'static str, Metric>,
+}
+
+impl LcovFile {
+    fn finish(self) -> FileCov {
+        let mut metrics = BTreeMap::new();
+        let pick = |detail: Metric, key: &'static str| {
+            if detail.total > 0 {
+                detail
+            } else {
+                self.summary.get(key).copied().unwrap_or_default()
+            }
+        };
+        let lines = Metric {
+            covered: self.lines.values().filter(|c| **c > 0).count() as u64,
+            total: self.lines.len() as u64,
+        };
+        metrics.insert("lines", pick(lines, "lines"));
+        let all: std::collections::BTreeSet<&String> =
+            self.declared.iter().chain(self.hits.keys()).collect();
+        let functions = Metric {
+            covered: self.hits.values().filter(|c| **c > 0).count() as u64,
+            total: all.len() as u64,
+        };
+        metrics.insert("functions", pick(functions, "functions"));
+        let branches = Metric {
+            covered: self.branches.values().filter(|t| **t).count() as u64,
+            total: self.branches.len() as u64,
+        };
+        metrics.insert("branches", pick(branches, "branches"));
+        FileCov {
+            path: self.path,
+            metrics,
+            span: self.span,
+        }
+    }
+}
+
+fn summary_add(f: &mut LcovFile, key: &'static str, covered: Option<u64>, total: Option<u64>) {
+    let m = f.summary.entry(key).or_default();
+    if let Some(c) = covered {
+        m.covered += c;
+    }
+    if let Some(t) = total {
+        m.total += t;
+    }
+}
+
+/// lcov tracefiles (`lcov.info`). Classic records are parsed by the `lcov` crate; lcov 2.x
+/// records it does not know (`VER:`, `FNL:`, `FNA:`, `BRDA` with an exception block `e0`,
+/// `MCDC:`, …) are read here or skipped. A file listed in several sections (one per test
+/// name) is merged: a line is covered if any section covers it.
 pub fn load_lcov(source: Arc<SourceFile>) -> Loaded {
-    let mut files: Vec<FileCov> = Vec::new();
-    let mut cur: Option<(FileCov, LcovAcc)> = None;
-    let text = source.text.clone();
-    for (i, raw) in text.lines().enumerate() {
+    let mut order: Vec<String> = Vec::new();
+    let mut files: BTreeMap<String, LcovFile> = BTreeMap::new();
+    let mut cur: Option<String> = None;
+    for (i, raw) in source.text.lines().enumerate() {
         let line_no = i as u32 + 1;
         let line = raw.trim_end_matches('\r').trim();
         if line.is_empty() {
             continue;
         }
-        let tag = line.split_once(':').map(|(t, _)| t).unwrap_or(line);
-        match tag {
-            // lcov 2.x: version, and function records by index.
-            "VER" => continue,
-            "FNL" | "FNA" => {
-                if let Some((_, acc)) = cur.as_mut() {
-                    let rest = &line[4..];
-                    if tag == "FNA" {
-                        // FNA:<index>,<hits>,<name>
-                        let mut parts = rest.splitn(3, ',');
-                        let (_, hits) = (parts.next(), parts.next());
-                        match hits.and_then(|h| h.trim().parse::<u64>().ok()) {
-                            Some(h) => {
-                                acc.fn_total += 1;
-                                if h > 0 {
-                                    acc.fn_hit += 1;
-                                }
-                            }
-                            None => return lcov_error(&source, line_no, "malformed FNA record"),
-                        }
-                    }
-                    continue;
-                }
-                return lcov_error(&source, line_no, "record outside of an SF: section");
-            }
-            _ => {}
-        }
-        let record: lcov::Record = match line.parse() {
-            Ok(r) => r,
-            Err(e) => return lcov_error(&source, line_no, &format!("{e}: `{line}`")),
-        };
-        use lcov::Record as R;
-        match record {
-            R::TestName { .. } => {}
-            R::SourceFile { path } => {
-                if let Some((f, acc)) = cur.take() {
-                    files.push(acc.finish(f));
-                }
-                cur = Some((
-                    FileCov {
-                        path: path.to_string_lossy().replace('\\', "/"),
+        let (tag, rest) = line.split_once(':').unwrap_or((line, ""));
+        let known_tag = !tag.is_empty()
+            && tag
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if tag == "SF" {
+            let path = rest.trim().replace('\\', "/");
+            if !files.contains_key(&path) {
+                order.push(path.clone());
+                files.insert(
+                    path.clone(),
+                    LcovFile {
+                        path: path.clone(),
                         span: source.line_span(line_no),
                         ..Default::default()
                     },
-                    LcovAcc::default(),
-                ));
+                );
             }
-            R::EndOfRecord => {
-                if let Some((f, acc)) = cur.take() {
-                    files.push(acc.finish(f));
-                }
-            }
-            other => {
-                let Some((_, acc)) = cur.as_mut() else {
-                    return lcov_error(&source, line_no, "record outside of an SF: section");
-                };
-                match other {
-                    R::FunctionName { .. } => acc.fn_names += 1,
-                    R::FunctionData { count, .. } => {
-                        acc.fn_total += 1;
-                        if count > 0 {
-                            acc.fn_hit += 1;
-                        }
-                    }
-                    R::FunctionsFound { found } => acc.fnf = Some(found as u64),
-                    R::FunctionsHit { hit } => acc.fnh = Some(hit as u64),
-                    R::BranchData { taken, .. } => {
-                        acc.br_total += 1;
-                        if taken.is_some_and(|t| t > 0) {
-                            acc.br_hit += 1;
-                        }
-                    }
-                    R::BranchesFound { found } => acc.brf = Some(found as u64),
-                    R::BranchesHit { hit } => acc.brh = Some(hit as u64),
-                    R::LineData { count, .. } => {
-                        acc.ln_total += 1;
-                        if count > 0 {
-                            acc.ln_hit += 1;
-                        }
-                    }
-                    R::LinesFound { found } => acc.lf = Some(found as u64),
-                    R::LinesHit { hit } => acc.lh = Some(hit as u64),
-                    _ => {}
-                }
-            }
+            cur = Some(path);
+            continue;
         }
-    }
-    if let Some((f, acc)) = cur.take() {
-        files.push(acc.finish(f));
+        if line == "end_of_record" {
+            cur = None;
+            continue;
+        }
+        if tag == "TN" || tag == "VER" {
+            continue;
+        }
+        let Some(f) = cur.as_ref().and_then(|p| files.get_mut(p)) else {
+            if known_tag {
+                return lcov_error(
+                    &source,
+                    line_no,
+                    &format!("`{tag}:` record outside of an SF: section"),
+                );
+            }
+            return lcov_error(&source, line_no, &format!("not an lcov record: `{line}`"));
+        };
+        match line.parse::<lcov::Record>() {
+            Ok(record) => {
+                use lcov::Record as R;
+                match record {
+                    R::FunctionName { name, .. } => {
+                        f.declared.insert(name);
+                    }
+                    R::FunctionData { name, count } => {
+                        let e = f.hits.entry(name).or_default();
+                        *e = (*e).max(count);
+                    }
+                    R::FunctionsFound { found } => {
+                        summary_add(f, "functions", None, Some(found as u64))
+                    }
+                    R::FunctionsHit { hit } => summary_add(f, "functions", Some(hit as u64), None),
+                    R::BranchData {
+                        line,
+                        block,
+                        branch,
+                        taken,
+                    } => {
+                        let e = f
+                            .branches
+                            .entry((line, block.to_string(), branch.to_string()))
+                            .or_default();
+                        *e |= taken.is_some_and(|t| t > 0);
+                    }
+                    R::BranchesFound { found } => {
+                        summary_add(f, "branches", None, Some(found as u64))
+                    }
+                    R::BranchesHit { hit } => summary_add(f, "branches", Some(hit as u64), None),
+                    R::LineData { line, count, .. } => {
+                        let e = f.lines.entry(line).or_default();
+                        *e = (*e).max(count);
+                    }
+                    R::LinesFound { found } => summary_add(f, "lines", None, Some(found as u64)),
+                    R::LinesHit { hit } => summary_add(f, "lines", Some(hit as u64), None),
+                    R::TestName { .. } | R::SourceFile { .. } | R::EndOfRecord => {}
+                }
+            }
+            Err(e) => match tag {
+                // FNL:<index>,<line>[,<end line>]
+                "FNL" => {
+                    let idx = rest.split(',').next().unwrap_or_default().trim();
+                    f.declared.insert(format!("#{idx}"));
+                }
+                // FNA:<index>,<hits>,<name>; aliases of one function share its index.
+                "FNA" => {
+                    let mut parts = rest.splitn(3, ',');
+                    let idx = parts.next().unwrap_or_default().trim().to_string();
+                    match parts.next().and_then(|h| h.trim().parse::<u64>().ok()) {
+                        Some(h) => {
+                            let e = f.hits.entry(format!("#{idx}")).or_default();
+                            *e = (*e).max(h);
+                        }
+                        None => {
+                            return lcov_error(
+                                &source,
+                                line_no,
+                                &format!("malformed FNA record: `{line}`"),
+                            )
+                        }
+                    }
+                }
+                // BRDA:<line>,<block>,<branch>,<taken>, with lcov 2.x exception blocks (`e0`).
+                "BRDA" => {
+                    let parts: Vec<&str> = rest.split(',').map(str::trim).collect();
+                    match (
+                        parts.first().and_then(|l| l.parse::<u32>().ok()),
+                        parts.len(),
+                    ) {
+                        (Some(l), n) if n >= 4 => {
+                            let taken = parts[n - 1].parse::<u64>().is_ok_and(|t| t > 0);
+                            let key = (l, parts[1].to_string(), parts[2..n - 1].join(","));
+                            *f.branches.entry(key).or_default() |= taken;
+                        }
+                        _ => {
+                            return lcov_error(
+                                &source,
+                                line_no,
+                                &format!("malformed BRDA record: `{line}`"),
+                            )
+                        }
+                    }
+                }
+                // Records of newer lcov versions that carry nothing we measure (MCDC, MCF, …).
+                _ if known_tag
+                    && !matches!(
+                        tag,
+                        "DA" | "FN" | "FNDA" | "FNF" | "FNH" | "BRF" | "BRH" | "LF" | "LH"
+                    ) => {}
+                _ => return lcov_error(&source, line_no, &format!("{e}: `{line}`")),
+            },
+        }
     }
     if files.is_empty() {
         return lcov_error(&source, 1, "no SF: record: not an lcov tracefile, or empty");
     }
+    let files: Vec<FileCov> = order
+        .into_iter()
+        .filter_map(|p| files.remove(&p))
+        .map(LcovFile::finish)
+        .collect();
     let mut totals: BTreeMap<&'static str, Metric> = BTreeMap::new();
     for f in &files {
         for (k, m) in &f.metrics {
@@ -223,53 +333,6 @@ pub fn load_lcov(source: Arc<SourceFile>) -> Loaded {
 fn lcov_error(source: &Arc<SourceFile>, line: u32, msg: &str) -> Loaded {
     let pos = source.lines.pos_at(&source.text, line, 1);
     Loaded::parse_error(source, pos, format!("invalid lcov: {msg}"))
-}
-
-#[derive(Default)]
-struct LcovAcc {
-    fn_names: u64,
-    fn_total: u64,
-    fn_hit: u64,
-    fnf: Option<u64>,
-    fnh: Option<u64>,
-    br_total: u64,
-    br_hit: u64,
-    brf: Option<u64>,
-    brh: Option<u64>,
-    ln_total: u64,
-    ln_hit: u64,
-    lf: Option<u64>,
-    lh: Option<u64>,
-}
-
-impl LcovAcc {
-    /// Summary records (`LF`/`LH`, …) win over counts of detail records, as in genhtml.
-    fn finish(self, mut f: FileCov) -> FileCov {
-        let pick =
-            |summary_total: Option<u64>, summary_hit: Option<u64>, total: u64, hit: u64| match (
-                summary_total,
-                summary_hit,
-            ) {
-                (Some(t), Some(h)) => Metric {
-                    covered: h.min(t),
-                    total: t,
-                },
-                _ => Metric {
-                    covered: hit,
-                    total,
-                },
-            };
-        f.metrics
-            .insert("lines", pick(self.lf, self.lh, self.ln_total, self.ln_hit));
-        let fn_total = self.fn_total.max(self.fn_names);
-        f.metrics
-            .insert("functions", pick(self.fnf, self.fnh, fn_total, self.fn_hit));
-        f.metrics.insert(
-            "branches",
-            pick(self.brf, self.brh, self.br_total, self.br_hit),
-        );
-        f
-    }
 }
 
 /// istanbul's `coverage-summary.json` (`json-summary` reporter): `{"total": {...}, "<file>": {...}}`.
@@ -419,7 +482,8 @@ fn parse_cobertura(source: &SourceFile) -> Result<Option<Cobertura>, (usize, Str
             .unwrap_or(before);
         let tag_span = Span::new(source.pos(start), source.pos(start + 1 + name.len()));
         if depth == 0 {
-            if name != b"coverage" {
+            // Clover also uses a `<coverage>` root, with `clover=` and `<project>`: not ours.
+            if name != b"coverage" || attrs.contains_key("clover") {
                 return Ok(None);
             }
             root_attrs = Some((tag_span, attrs.clone()));
@@ -427,7 +491,11 @@ fn parse_cobertura(source: &SourceFile) -> Result<Option<Cobertura>, (usize, Str
         match name.as_slice() {
             b"methods" if !empty => in_methods += 1,
             b"class" => {
-                let path = attrs.get("filename").cloned().unwrap_or_default();
+                let path = attrs
+                    .get("filename")
+                    .cloned()
+                    .unwrap_or_default()
+                    .replace('\\', "/");
                 if !by_path.contains_key(&path) {
                     order.push(path.clone());
                     by_path.insert(
@@ -541,13 +609,17 @@ pub fn mark_primary(docs: &mut [Document]) {
             .map(|(dir, _)| dir.to_string())
             .unwrap_or_default()
     };
-    let mut best: BTreeMap<String, i32> = BTreeMap::new();
+    // The winner of each folder: best format, then the first path.
+    let mut best: BTreeMap<String, (i32, String)> = BTreeMap::new();
     for d in docs.iter().filter(|d| d.kind == Kind::Coverage) {
-        let e = best.entry(dir(d)).or_insert(i32::MAX);
-        *e = (*e).min(rank(d));
+        let key = (rank(d), d.path().to_string());
+        let e = best.entry(dir(d)).or_insert_with(|| key.clone());
+        if key < *e {
+            *e = key;
+        }
     }
     for d in docs.iter_mut().filter(|d| d.kind == Kind::Coverage) {
-        if best.get(&dir(d)).is_some_and(|b| *b < rank(d)) {
+        if best.get(&dir(d)).is_some_and(|b| b.1 != d.path()) {
             if let Some(o) = d.value.as_object_mut() {
                 o.insert("primary".into(), Value::Bool(false));
             }

@@ -112,7 +112,8 @@ impl SourceFile {
 #[derive(Clone, Debug)]
 pub struct Document {
     pub kind: Kind,
-    /// Position in a multi-document YAML stream (0-based).
+    /// Position among the file's documents (0-based): the YAML stream's order, a `kind: List`
+    /// counting one per item.
     pub index: usize,
     pub value: Value,
     pub spans: SpanNode,
@@ -354,6 +355,9 @@ fn classify_structured(
             }
         }
         Hint::Lcov | Hint::Xml | Hint::TrivyIgnore => {}
+    }
+    for (n, d) in out.documents.iter_mut().enumerate() {
+        d.index = n;
     }
     out
 }

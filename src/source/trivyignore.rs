@@ -47,14 +47,19 @@ pub fn entries(text: &str) -> Vec<(u32, Value)> {
             Some((b, c)) => (b.trim(), Some(c.trim().to_string())),
             None => (line, None),
         };
-        let mut words = body.split_whitespace();
-        let id = words.next().unwrap_or_default().to_string();
-        let mut expires = Value::Null;
-        for w in words {
-            if let Some(d) = w.strip_prefix("exp:") {
-                expires = Value::String(d.to_string());
-            }
-        }
+        let id = body
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        // As Trivy reads it: the first `exp:` field anywhere on the line (Trivy has no trailing
+        // comments, so an `exp:` after a `#` still counts).
+        let expires = line
+            .split_whitespace()
+            .skip(1)
+            .find_map(|w| w.strip_prefix("exp:"))
+            .map(|d| Value::String(d.to_string()))
+            .unwrap_or(Value::Null);
         let mut line_directives = directives.clone();
         let trailing_reason = match trailing {
             Some(c) if is_directive(&c) => {

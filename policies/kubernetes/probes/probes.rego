@@ -1,0 +1,50 @@
+# METADATA
+# title: Long-running containers declare readiness and liveness probes
+# description: >-
+#   Every container of a Deployment, StatefulSet or DaemonSet must declare a readinessProbe, so
+#   that it receives traffic only once it can serve, and a livenessProbe, so that a hung process
+#   is restarted. Init containers, Jobs, CronJobs and bare Pods are exempt.
+# custom:
+#   id: k8s-probes
+#   severity: error
+#   input: [kubernetes]
+#   scope: document
+#   settings:
+#     kinds: [Deployment, StatefulSet, DaemonSet]
+#     probes: [readinessProbe, livenessProbe]
+package tollgate.rules.kubernetes.probes
+
+import rego.v1
+
+import data.tollgate.lib.k8s
+import data.tollgate.result
+
+cfg := data.tollgate.config["k8s-probes"]
+
+# One finding per container (init containers exempt), naming every required probe it lacks.
+deny contains result.fail(c.path, msg) if {
+	input.kind in cfg.kinds
+	some c in k8s.containers
+	missing := [p | some p in cfg.probes; not has_probe(c.container, p)]
+	count(missing) > 0
+	msg := sprintf(
+		"container `%s` of %s has no %s; add %s",
+		[container_name(c), k8s.name, concat(" and no ", missing), concat(", and ", [why(p) | some p in missing])],
+	)
+}
+
+# A probe is declared when its key holds a mapping (`readinessProbe:` alone is null: missing).
+has_probe(container, probe) if is_object(container[probe])
+
+container_name(c) := name if {
+	name := c.container.name
+	is_string(name)
+} else := sprintf("#%d", [c.path[count(c.path) - 1]])
+
+why(p) := "a readinessProbe so that traffic reaches it only once it is ready" if p == "readinessProbe"
+
+else := "a livenessProbe so that a hung process is restarted" if p == "livenessProbe"
+
+else := "a startupProbe so that a slow start is not mistaken for a hang" if p == "startupProbe"
+
+else := sprintf("a %s", [p])

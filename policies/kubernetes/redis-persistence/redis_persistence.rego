@@ -1,0 +1,168 @@
+# METADATA
+# title: Redis persists its data with AOF and RDB snapshots
+# description: >-
+#   A Redis server must run with the append-only file on (`appendonly yes`), fsync it every
+#   second or on every write, and keep RDB snapshots (no `save ""`), so a restart does not lose
+#   the data set. Checks redis.conf text in ConfigMaps and redis-server command lines in
+#   Kubernetes containers and compose services.
+# custom:
+#   id: redis-persistence
+#   severity: error
+#   input: [kubernetes, compose]
+#   scope: document
+#   settings:
+#     appendfsync_allowed: [everysec, always]
+package tollgate.rules.kubernetes.redis_persistence
+
+import rego.v1
+
+import data.tollgate.lib.k8s
+import data.tollgate.lib.redis
+import data.tollgate.result
+
+cfg := data.tollgate.config["redis-persistence"]
+
+fsync_allowed := {lower(v) | some v in cfg.appendfsync_allowed}
+
+# ---------------------------------------------------------------------------------------------
+# redis.conf text in ConfigMaps: findings on the directive's line inside the text.
+
+cm := object.get(input, ["metadata", "name"], "<unnamed>")
+
+deny contains result.fail_with(["data", c.key], msg, {"text_line": d.line}) if {
+	some c in redis.configmap_confs
+	d := redis.last(c.directives, "appendonly")
+	redis.arg0(d) != "yes"
+	msg := sprintf("ConfigMap/%s %s sets `appendonly %s`: the append-only file is off and up to the last snapshot of writes is lost on restart; set `appendonly yes`", [cm, c.key, concat(" ", d.args)])
+}
+
+deny contains result.fail(["data", key], msg) if {
+	not any_appendonly
+	not redis.configmap_includes
+	some key in redis.primary_conf_keys
+	msg := sprintf("ConfigMap/%s %s does not set appendonly, which defaults to `no`: the append-only file is off; add `appendonly yes`", [cm, key])
+}
+
+any_appendonly if {
+	some c in redis.configmap_confs
+	redis.last(c.directives, "appendonly")
+}
+
+deny contains result.fail_with(["data", c.key], msg, {"text_line": d.line}) if {
+	some c in redis.configmap_confs
+	d := redis.last(c.directives, "appendfsync")
+	not redis.arg0(d) in fsync_allowed
+	msg := sprintf("ConfigMap/%s %s sets `appendfsync %s`: the append-only file is not synced to disk regularly; use %s", [cm, c.key, concat(" ", d.args), allowed_text])
+}
+
+deny contains result.fail_with(["data", c.key], msg, {"text_line": d.line}) if {
+	some c in redis.configmap_confs
+	d := redis.last(c.directives, "save")
+	redis.save_disables(d)
+	msg := sprintf("ConfigMap/%s %s disables RDB snapshots with `save \"\"`: keep snapshots (e.g. `save 3600 1 300 100 60 10000`) as a second copy of the data", [cm, c.key])
+}
+
+allowed_text := concat(" or ", [sprintf("`appendfsync %s`", [v]) | some v in cfg.appendfsync_allowed])
+
+# ---------------------------------------------------------------------------------------------
+# redis-server command lines: Kubernetes containers (command + args) and compose services
+# (entrypoint + command). One finding per field, listing every problem found there.
+
+# launches: {"base": path to the container or service, "what": its name for messages,
+# "tokens": the command line as {"s", "key"} tokens, "default_field": where a missing flag is
+# reported (args if the container has args, else command), "image"}.
+launches contains l if {
+	input.kind
+	input.apiVersion
+	some c in array.concat([x | some x in k8s.containers], [x | some x in k8s.init_containers])
+	toks := array.concat(
+		redis.tokens(object.get(c.container, "command", []), "command"),
+		redis.tokens(object.get(c.container, "args", []), "args"),
+	)
+	l := {
+		"base": c.path,
+		"what": sprintf("container `%s` of %s", [object.get(c.container, "name", "?"), k8s.name]),
+		"tokens": toks,
+		"default_field": default_k8s_field(c.container),
+		"image": object.get(c.container, "image", ""),
+	}
+}
+
+default_k8s_field(c) := "args" if c.args
+else := "command"
+
+launches contains l if {
+	not input.apiVersion
+	services := object.get(input, "services", {})
+	is_object(services) # regorus: `some … in null` is an error
+	some name, svc in services
+	is_object(svc)
+	toks := array.concat(
+		redis.tokens(object.get(svc, "entrypoint", []), "entrypoint"),
+		redis.tokens(object.get(svc, "command", []), "command"),
+	)
+	l := {
+		"base": ["services", name],
+		"what": sprintf("service `%s`", [name]),
+		"tokens": toks,
+		"default_field": default_compose_field(svc),
+		"image": object.get(svc, "image", ""),
+	}
+}
+
+default_compose_field(svc) := "command" if svc.command
+else := "entrypoint"
+
+# problems: {"base", "field", "msg"} for every launch of redis-server with a persistence flaw.
+problems contains {"base": l.base, "field": field, "what": l.what, "msg": msg} if {
+	some l in launches
+	inv := redis.invocation(l.tokens, redis_image(l.image))
+	opts := redis.options(inv.args)
+	not redis.last_option(opts, "sentinel") # redis-server --sentinel: a Sentinel, no data
+	some p in launch_problems(inv, opts, l.default_field)
+	field := p.field
+	msg := p.msg
+}
+
+# redis_image(image): true or false (an argument must not be undefined).
+redis_image(image) := true if redis.is_redis_image(image)
+else := false
+
+launch_problems(inv, opts, default_field) := {p |
+	some p in appendonly_problem(inv, opts, default_field)
+} | {p |
+	some p in fsync_problem(opts)
+} | {p |
+	some p in save_problem(opts)
+}
+
+appendonly_problem(inv, opts, default_field) := {{"field": o.at.key, "msg": sprintf("sets `--appendonly %s`, so the append-only file is off", [redis.option_value(o)])}} if {
+	o := redis.last_option(opts, "appendonly")
+	not redis.dynamic(o)
+	redis.option_value(o) != "yes"
+} else := {{"field": default_field, "msg": "runs redis-server without `--appendonly yes` (the default is no), so the append-only file is off"}} if {
+	not redis.last_option(opts, "appendonly")
+	not redis.has_config_file(inv.args)
+	not redis.last_option(opts, "include") # the included file may set it
+} else := set()
+
+fsync_problem(opts) := {{"field": o.at.key, "msg": sprintf("sets `--appendfsync %s`, so the append-only file is not synced to disk regularly", [redis.option_value(o)])}} if {
+	o := redis.last_option(opts, "appendfsync")
+	not redis.dynamic(o)
+	not redis.option_value(o) in fsync_allowed
+} else := set()
+
+save_problem(opts) := {{"field": o.at.key, "msg": "disables RDB snapshots with `--save \"\"`"}} if {
+	o := redis.last_option(opts, "save")
+	not redis.dynamic(o)
+	count([v | some v in o.values; trim_space(v) != ""]) == 0
+} else := set()
+
+deny contains result.fail(array.concat(base, [field]), msg) if {
+	some p in problems
+	base := p.base
+	field := p.field
+	what := p.what
+	msgs := sort([q.msg | some q in problems; q.base == base; q.field == field])
+	msg := sprintf("%s %s; run `redis-server --appendonly yes --appendfsync everysec` and keep the default RDB snapshots (or pass a redis.conf that does)", [what, concat("; it also ", msgs)])
+}
