@@ -385,3 +385,93 @@ fn an_unsafe_policy_does_not_silence_the_others() {
     assert!(rules.iter().any(|r| r == "image-pinned"), "{rules:?}");
     assert!(rules.iter().any(|r| r == "k8s-probes"), "{rules:?}");
 }
+
+const TEXT_LINE_POLICY: &str = r#"# METADATA
+# custom:
+#   id: conf-lines
+#   input: [kubernetes]
+package team.conf_lines
+
+import rego.v1
+
+deny contains {"msg": sprintf("line %d: %s", [n, line]), "path": ["data", key], "text_line": n} if {
+	some key, text in input.data
+	lines := split(text, "\n")
+	some i, line in lines
+	startswith(line, "bad")
+	n := i + 1
+}
+"#;
+
+#[test]
+fn text_line_points_inside_block_scalars() {
+    let s = Scratch::new("textline");
+    s.write("policies/conf.rego", TEXT_LINE_POLICY);
+    s.write(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  a.conf: |  # comment after the header\n\n    good\n    bad one\n  b.conf: |-\n    bad two\n    good\n  c.conf: \"good\\nbad three\"\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  last.conf: |\n    bad four\n",
+    );
+    let o = run_in(
+        s.path(),
+        &[
+            "check",
+            "--no-builtin",
+            "--policy",
+            "policies",
+            "-f",
+            "json",
+        ],
+    );
+    let v = json(&o);
+    let got: Vec<(u64, u64, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (8, 5, "line 3: bad one".to_string()),
+            (10, 5, "line 1: bad two".to_string()),
+            // A one-line flow scalar has no lines to move to: the entry.
+            (12, 3, "line 2: bad three".to_string()),
+            (19, 5, "line 1: bad four".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn project_findings_land_on_the_right_list_item() {
+    let s = Scratch::new("listitems");
+    s.write(
+        "policies/p.rego",
+        "# METADATA\n# custom:\n#   id: name-first\n#   input: [kubernetes]\n#   scope: project\npackage team.p\n\nimport rego.v1\nimport data.tollgate.result\n\ndeny contains result.fail_in(doc, [\"kind\"], \"first\") if {\n  some doc in input.documents\n  doc.content.metadata.name == \"first\"\n}\n",
+    );
+    s.write(
+        "list.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: second}\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: first}\n",
+    );
+    let o = run_in(
+        s.path(),
+        &[
+            "check",
+            "--no-builtin",
+            "--policy",
+            "policies",
+            "-f",
+            "json",
+        ],
+    );
+    let locs = locations(&json(&o));
+    assert_eq!(
+        locs,
+        vec![("name-first".into(), "list.yaml".into(), 8, 5, 8, 20)]
+    );
+}

@@ -626,3 +626,97 @@ pub fn mark_primary(docs: &mut [Document]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lcov(text: &str) -> Loaded {
+        load_lcov(SourceFile::new("lcov.info".into(), text.into()))
+    }
+
+    fn totals(l: &Loaded) -> &Value {
+        assert!(l.findings.is_empty(), "{:?}", l.findings);
+        &l.documents[0].value["totals"]
+    }
+
+    #[test]
+    fn lcov_sections_of_one_file_are_merged() {
+        let l = lcov("TN:unit\nSF:a.c\nDA:1,1\nDA:2,0\nend_of_record\nTN:integration\nSF:a.c\nDA:1,0\nDA:2,3\nend_of_record\n");
+        assert_eq!(
+            totals(&l)["lines"],
+            json!({"covered": 2, "total": 2, "pct": 100.0})
+        );
+        assert_eq!(l.documents[0].value["files"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn lcov_2_records_are_understood() {
+        let l = lcov("VER:2.0\nTN:\nSF:a.c\nFNL:0,3\nFNA:0,1,_Z3fooi\nFNA:0,1,foo(int)\nFNL:1,12\nFNA:1,0,bar\nBRDA:5,e0,0,1\nBRDA:5,0,1,-\nMCDC:5,2,t,1,0,a\nMCF:2\nDA:5,1\nend_of_record\n");
+        let t = totals(&l);
+        assert_eq!(
+            t["functions"],
+            json!({"covered": 1, "total": 2, "pct": 50.0})
+        );
+        assert_eq!(
+            t["branches"],
+            json!({"covered": 1, "total": 2, "pct": 50.0})
+        );
+    }
+
+    #[test]
+    fn lcov_summary_records_are_used_without_details() {
+        let l = lcov("SF:b.c\nLF:10\nLH:4\nFNF:0\nFNH:0\nend_of_record\n");
+        let t = totals(&l);
+        assert_eq!(t["lines"], json!({"covered": 4, "total": 10, "pct": 40.0}));
+        assert_eq!(
+            t["functions"],
+            json!({"covered": 0, "total": 0, "pct": null})
+        );
+    }
+
+    #[test]
+    fn lcov_garbage_is_a_located_error() {
+        let l = lcov("SF:a.c\nDA:1,1\nthis is not lcov\n");
+        assert_eq!(l.findings[0].span.start.line, 3);
+        let l = lcov("DA:1,1\n");
+        assert!(
+            l.findings[0].message.contains("outside"),
+            "{:?}",
+            l.findings
+        );
+        let l = lcov("SF:a.c\nDA:x,1\n");
+        assert_eq!(l.findings[0].span.start.line, 2);
+    }
+
+    #[test]
+    fn cobertura_totals_and_files() {
+        let xml = "<?xml version=\"1.0\"?>\n<coverage lines-valid=\"4\" lines-covered=\"3\" line-rate=\"0.75\">\n<packages><package name=\"p\"><classes>\n<class name=\"A\" filename=\"src\\a.py\"><methods><method name=\"m\"><lines><line number=\"1\" hits=\"1\"/></lines></method></methods>\n<lines><line number=\"1\" hits=\"1\"/><line number=\"2\" hits=\"0\" branch=\"true\" condition-coverage=\"50% (1/2)\"/></lines></class>\n</classes></package></packages></coverage>\n";
+        let l = load_cobertura(SourceFile::new("coverage.xml".into(), xml.into()), false);
+        let v = &l.documents[0].value;
+        assert_eq!(
+            v["totals"]["lines"],
+            json!({"covered": 3, "total": 4, "pct": 75.0})
+        );
+        assert_eq!(
+            v["totals"]["branches"],
+            json!({"covered": 1, "total": 2, "pct": 50.0})
+        );
+        assert_eq!(v["files"][0]["path"], "src/a.py");
+        // Method lines repeat class lines: counted once.
+        assert_eq!(
+            v["files"][0]["lines"],
+            json!({"covered": 1, "total": 2, "pct": 50.0})
+        );
+        let root =
+            crate::locate::locate(&l.documents[0].spans, &[crate::locate::Seg::from("totals")]);
+        assert_eq!((root.span.start.line, root.span.start.column), (2, 1));
+    }
+
+    #[test]
+    fn clover_is_not_cobertura() {
+        let xml = "<coverage generated=\"1\" clover=\"4.4\"><project/></coverage>";
+        let l = load_cobertura(SourceFile::new("clover.xml".into(), xml.into()), false);
+        assert!(l.documents.is_empty() && l.findings.is_empty());
+    }
+}

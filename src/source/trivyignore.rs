@@ -120,3 +120,30 @@ pub fn load(source: Arc<SourceFile>) -> Loaded {
         findings: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_with_justifications_and_expiry() {
+        let text = "# header\n\n# reviewed: not reachable\nCVE-1 exp:2099-01-01\nCVE-2 # trailing reason\n# tollgate: ignore[trivyignore-justification]\nCVE-3\nCVE-4 # note exp:2020-01-01\nCVE-5 exp:2021-01-01 exp:2099-01-01\n";
+        let e = entries(text);
+        let get = |i: usize, k: &str| e[i].1[k].clone();
+        assert_eq!(
+            e.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+            vec![4, 5, 7, 8, 9]
+        );
+        assert_eq!(get(0, "justification"), "reviewed: not reachable");
+        assert_eq!(get(0, "expires"), "2099-01-01");
+        assert_eq!(get(1, "justification"), "trailing reason");
+        assert!(get(2, "justification").is_null());
+        assert_eq!(
+            get(2, "directives"),
+            json!(["tollgate: ignore[trivyignore-justification]"])
+        );
+        // As Trivy reads it: the first exp: field, even after a `#`.
+        assert_eq!(get(3, "expires"), "2020-01-01");
+        assert_eq!(get(4, "expires"), "2021-01-01");
+    }
+}
