@@ -380,6 +380,7 @@ pub fn locate_finding(doc: &Document, rule: &Rule, raw: &RawFinding) -> Finding 
         document: doc.index,
         related,
         title: rule.title.clone(),
+        suppressed: None,
     }
 }
 
@@ -417,8 +418,29 @@ pub fn exit_code(outcome: &Outcome, fail_on: Option<Severity>) -> i32 {
         return 2;
     }
     match fail_on {
-        Some(level) if outcome.findings.iter().any(|f| f.severity >= level) => 1,
+        Some(level)
+            if outcome
+                .findings
+                .iter()
+                .any(|f| f.suppressed.is_none() && f.severity >= level) =>
+        {
+            1
+        }
         _ => 0,
+    }
+}
+
+impl Outcome {
+    /// The findings no waiver covers.
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_none())
+    }
+
+    pub fn suppressed_count(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .count()
     }
 }
 

@@ -1,13 +1,13 @@
 //! Command-line interface.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::check::{self, CheckOptions};
 use crate::finding::Severity;
 use crate::policy::{self, LoadOptions, PolicySet};
-use crate::report::{self, Report};
+use crate::report;
 
 #[derive(Parser, Debug)]
 #[command(name = "tollgate", version, about = "Policy-as-code gatekeeper for CI/CD: keeps production-hardening rules true, with every finding at its exact line", long_about = None)]
@@ -31,11 +31,7 @@ pub enum Command {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-}
+pub use crate::report::{Format, FormatSpec};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Color {
@@ -68,9 +64,9 @@ pub struct CheckArgs {
     /// Files or folders to check.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format (default: human).
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format, repeatable; `FORMAT=PATH` writes it to a file (default: human).
+    #[arg(long, short = 'f', value_name = "FORMAT[=PATH]")]
+    pub format: Vec<FormatSpec>,
     /// Colored output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -111,8 +107,14 @@ pub struct RulesArgs {
     #[arg(long)]
     pub no_builtin: bool,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
 }
 
 pub fn parse_date(s: &str) -> Result<String, String> {
@@ -189,14 +191,26 @@ fn run_check(args: CheckArgs) -> i32 {
         rules: &policies.rules,
         color: use_color(args.color),
     };
-    let text = match args.format {
-        Format::Human => report::human::Human.render(&ctx),
-        Format::Json => report::json::Json.render(&ctx),
-    };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
-    check::exit_code(&outcome, args.fail_on.level())
+    let mut specs = args.format.clone();
+    if specs.is_empty() {
+        specs.push(FormatSpec {
+            format: Format::Human,
+            path: None,
+        });
+    }
+    let mut code = check::exit_code(&outcome, args.fail_on.level());
+    for spec in &specs {
+        if let Err(e) = report::emit(spec, &ctx) {
+            let to = spec
+                .path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "standard output".into());
+            eprintln!("error: cannot write the report to {to}: {e}");
+            code = 2;
+        }
+    }
+    code
 }
 
 fn run_rules(args: RulesArgs) -> i32 {
@@ -205,7 +219,7 @@ fn run_rules(args: RulesArgs) -> i32 {
         eprintln!("error: {}", crate::report::human::diagnostic_line(e));
     }
     match args.format {
-        Format::Json => {
+        ListFormat::Json => {
             let rules: Vec<_> = policies
                 .rules
                 .iter()
@@ -224,7 +238,7 @@ fn run_rules(args: RulesArgs) -> i32 {
                 serde_json::to_string_pretty(&rules).unwrap_or_default()
             );
         }
-        Format::Human => {
+        ListFormat::Human => {
             let w = policies
                 .rules
                 .iter()

@@ -48,6 +48,26 @@ pub struct Related {
     pub message: String,
 }
 
+/// Where a waiver came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionKind {
+    /// A `# tollgate: ignore[…]` comment in the file.
+    Inline,
+    /// A `waivers:` entry of `.tollgate.yml`.
+    Config,
+}
+
+/// A finding's waiver: it stays in the report, marked, and does not fail the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub reason: Option<String>,
+    pub expires: Option<String>,
+    /// `file:line` of the waiver.
+    pub source: String,
+}
+
 /// A located finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -63,6 +83,8 @@ pub struct Finding {
     pub related: Vec<Related>,
     /// The rule's title, for rendering.
     pub title: Option<String>,
+    /// Set when a waiver covers the finding.
+    pub suppressed: Option<Suppression>,
 }
 
 impl Finding {
@@ -77,6 +99,7 @@ impl Finding {
             document: 0,
             related: Vec::new(),
             title: Some("the file could not be parsed".to_string()),
+            suppressed: None,
         }
     }
 

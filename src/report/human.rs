@@ -85,7 +85,7 @@ impl Report for Human {
         }
         .decor_style(DecorStyle::Ascii);
         let mut out = String::new();
-        for f in &ctx.outcome.findings {
+        for f in ctx.outcome.active() {
             out.push_str(&render_finding(ctx, f, &renderer));
             out.push_str("\n\n");
         }
@@ -93,12 +93,19 @@ impl Report for Human {
             let _ = writeln!(out, "error: {}", diagnostic_line(e));
         }
         let o = ctx.outcome;
-        let count = |s: Severity| o.findings.iter().filter(|f| f.severity == s).count();
+        let count = |s: Severity| o.active().filter(|f| f.severity == s).count();
+        let active = o.active().count();
+        let suppressed = o.suppressed_count();
+        let waived = if suppressed > 0 {
+            format!(", {suppressed} waived")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "tollgate: {} finding{} ({} error, {} warning, {} note), {} policy or configuration error{}; {} file{} and {} document{} checked",
-            o.findings.len(),
-            if o.findings.len() == 1 { "" } else { "s" },
+            "tollgate: {} finding{} ({} error, {} warning, {} note{waived}), {} policy or configuration error{}; {} file{} and {} document{} checked",
+            active,
+            if active == 1 { "" } else { "s" },
             count(Severity::Error),
             count(Severity::Warning),
             count(Severity::Note),

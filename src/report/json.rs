@@ -5,8 +5,11 @@
 //!  "findings": [{"rule", "severity", "message", "file", "line", "column",
 //!                "end_line", "end_column", "path"}],
 //!  "errors": [{"message", "file", "line", "column"}],
-//!  "summary": {"files", "documents", "findings", "errors"}}
+//!  "summary": {"files", "documents", "findings", "errors", "suppressed"}}
 //! ```
+//!
+//! Waived findings stay in `findings` with `"suppressed": {"kind": "inline"|"config", "reason",
+//! "expires", "source": "file:line"}`; `summary.findings` counts the others.
 
 use serde::Serialize;
 
@@ -45,14 +48,18 @@ struct FindingOut<'a> {
     path: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<RelatedOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<&'a crate::finding::Suppression>,
 }
 
 #[derive(Serialize)]
 struct Summary {
     files: usize,
     documents: usize,
+    /// Findings no waiver covers.
     findings: usize,
     errors: usize,
+    suppressed: usize,
 }
 
 #[derive(Serialize)]
@@ -92,6 +99,7 @@ impl Report for Json {
                         end_column: r.span.end.column,
                     })
                     .collect(),
+                suppressed: f.suppressed.as_ref(),
             })
             .collect();
         let out = Out {
@@ -105,8 +113,9 @@ impl Report for Json {
             summary: Summary {
                 files: o.files,
                 documents: o.documents,
-                findings: o.findings.len(),
+                findings: o.active().count(),
                 errors: o.errors.len(),
+                suppressed: o.suppressed_count(),
             },
         };
         let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
