@@ -84,7 +84,7 @@ fn json_report_has_the_documented_shape_and_exact_locations() {
     );
     assert_eq!(
         v["summary"],
-        serde_json::json!({"files": 2, "documents": 2, "findings": 2, "errors": 0})
+        serde_json::json!({"files": 2, "documents": 2, "findings": 2, "errors": 0, "suppressed": 0})
     );
     assert_eq!(v["errors"], serde_json::json!([]));
 }
