@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::config::Config;
 use crate::discover::{self, Candidate, DiscoverOptions};
 use crate::finding::{Diagnostic, Finding, Related, Severity};
 use crate::locate::{locate, path_to_string, Span};
@@ -24,6 +25,14 @@ pub struct CheckOptions {
     /// Per-rule settings overriding METADATA defaults.
     pub settings: BTreeMap<String, Value>,
     pub limits: yaml::Limits,
+    /// The configuration (rule selection, severities, waivers).
+    pub config: Config,
+    /// Show every finding: no waiver applies.
+    pub no_waivers: bool,
+    /// conftest's `--combine`: conftest-style rules see every document at once.
+    pub combine: bool,
+    /// The team's data documents (`--data`), merged at the root of `data`.
+    pub user_data: Vec<(String, Value)>,
 }
 
 impl Default for CheckOptions {
@@ -38,6 +47,10 @@ impl Default for CheckOptions {
                 .to_string(),
             settings: BTreeMap::new(),
             limits: yaml::Limits::default(),
+            config: Config::default(),
+            no_waivers: false,
+            combine: false,
+            user_data: Vec::new(),
         }
     }
 }
@@ -197,11 +210,12 @@ pub fn shared_data(docs: &[Document], opts: &CheckOptions) -> Map<String, Value>
 pub fn evaluate<'p>(
     policies: &'p PolicySet,
     docs: &[Document],
+    combine: bool,
 ) -> (Vec<(usize, &'p Rule, RawFinding)>, Vec<Diagnostic>) {
     let doc_rules: Vec<&Rule> = policies
         .rules
         .iter()
-        .filter(|r| r.scope == Scope::Document)
+        .filter(|r| r.scope == Scope::Document && !(combine && r.conftest))
         .collect();
     let per_doc: Vec<(Vec<(usize, &Rule, RawFinding)>, Vec<Diagnostic>)> = docs
         .par_iter()
@@ -235,6 +249,11 @@ pub fn evaluate<'p>(
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for (f, e) in per_doc {
+        found.extend(f);
+        errors.extend(e);
+    }
+    if combine {
+        let (f, e) = evaluate_combined(policies, docs);
         found.extend(f);
         errors.extend(e);
     }
@@ -291,6 +310,46 @@ pub fn evaluate<'p>(
                     Err(d) => errors.push(d),
                 }
             }
+        }
+    }
+    (found, errors)
+}
+
+/// conftest's `--combine`: conftest-style rules run once, with `input` the list of
+/// `{"path", "contents"}` of every document. A result naming a `file` (or a `path` that is a
+/// file) is located in it; others at the first document.
+fn evaluate_combined<'p>(
+    policies: &'p PolicySet,
+    docs: &[Document],
+) -> (Vec<(usize, &'p Rule, RawFinding)>, Vec<Diagnostic>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    if docs.is_empty() {
+        return (found, errors);
+    }
+    let mut engine = policies.engine.clone();
+    let listed: Vec<Value> = docs
+        .iter()
+        .map(|d| json!({"path": d.path(), "contents": d.value}))
+        .collect();
+    engine.set_input(regorus::Value::from(Value::Array(listed)));
+    for rule in policies.rules.iter().filter(|r| r.conftest) {
+        match policy::evaluate(&mut engine, rule) {
+            Ok(raws) => {
+                for mut raw in raws {
+                    let at = raw
+                        .file
+                        .as_deref()
+                        .and_then(|f| docs.iter().position(|d| d.path() == f))
+                        .unwrap_or(0);
+                    if raw.file.is_none() {
+                        // The path of a combined result is relative to the whole list.
+                        raw.path = None;
+                    }
+                    found.push((at, rule, raw));
+                }
+            }
+            Err(d) => errors.push(d),
         }
     }
     (found, errors)
@@ -384,18 +443,90 @@ pub fn locate_finding(doc: &Document, rule: &Rule, raw: &RawFinding) -> Finding 
     }
 }
 
+/// The folder project-scope rules see when files are named explicitly: the git root above
+/// the working directory, else the working directory.
+fn context_root() -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    for dir in cwd.ancestors() {
+        if dir.join(".git").exists() {
+            return dir.to_path_buf();
+        }
+    }
+    cwd
+}
+
 /// Runs the whole check.
+///
+/// When every path is a file (as pre-commit passes them), the files limit what is reported,
+/// not what is known: the whole repository is loaded, so project-scope rules see it all.
 pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
-    let (candidates, mut errors) = discover::discover(&opts.paths, &opts.discover);
-    let (docs, mut findings, load_errors, sources) = load_all(&candidates, opts);
+    let explicit_only = !opts.paths.is_empty() && opts.paths.iter().all(|p| p.is_file());
+    let (roots, report_only) = if explicit_only {
+        // Explicit files first, so that they keep their explicit loading.
+        let mut roots = opts.paths.clone();
+        roots.push(context_root());
+        let only: std::collections::BTreeSet<String> = opts
+            .paths
+            .iter()
+            .map(|p| discover::display_path(p))
+            .collect();
+        (roots, Some(only))
+    } else {
+        (opts.paths.clone(), None)
+    };
+    let (candidates, mut errors) = discover::discover(&roots, &opts.discover);
+    let (docs, mut findings, load_errors, mut sources) = load_all(&candidates, opts);
     errors.extend(load_errors);
     errors.extend(policies.errors.iter().cloned());
     let mut policies = policies.clone();
-    policies.set_data(&opts.settings, shared_data(&docs, opts));
-    let (raws, eval_errors) = evaluate(&policies, &docs);
+    let ctx_opts;
+    let data_opts = if explicit_only {
+        ctx_opts = CheckOptions {
+            paths: vec![roots[roots.len() - 1].clone()],
+            ..opts.clone()
+        };
+        &ctx_opts
+    } else {
+        opts
+    };
+    errors.extend(policies.set_data_with(
+        &opts.settings,
+        shared_data(&docs, data_opts),
+        &opts.user_data,
+    ));
+    let (raws, eval_errors) = evaluate(&policies, &docs, opts.combine);
     errors.extend(eval_errors);
     for (i, rule, raw) in &raws {
         findings.push(locate_finding(&docs[*i], rule, raw));
+    }
+    let cfg = &opts.config;
+    // Selection of tollgate's own rules (parse-error, …); Rego rules were filtered before.
+    findings.retain(|f| {
+        !crate::config::INTERNAL_RULES.contains(&f.rule.as_str()) || cfg.selected(&f.rule, None)
+    });
+    for f in findings.iter_mut() {
+        if let Some(sev) = cfg.rules.get(&f.rule).and_then(|r| r.severity) {
+            f.severity = sev;
+        }
+    }
+    let in_scope = |file: &str| report_only.as_ref().is_none_or(|only| only.contains(file));
+    findings.retain(|f| in_scope(&f.file));
+    if !opts.no_waivers {
+        let mut waivers = crate::waiver::inline(&sources);
+        waivers.retain(|w| in_scope(&w.at_file));
+        if report_only.is_none() {
+            // With a partial report, config waivers cannot be known unused.
+            waivers.extend(crate::waiver::from_config(cfg));
+        }
+        let about = crate::waiver::apply(&mut findings, &mut waivers, cfg, &opts.today);
+        for f in about {
+            if cfg.selected(&f.rule, None) {
+                findings.push(f);
+            }
+        }
+        if let Some(src) = &cfg.source {
+            sources.insert(src.path.clone(), src.clone());
+        }
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
@@ -403,11 +534,18 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
     });
     errors.dedup();
+    let (files, documents) = match &report_only {
+        None => (sources.len(), docs.len()),
+        Some(only) => (
+            sources.keys().filter(|k| only.contains(*k)).count(),
+            docs.iter().filter(|d| only.contains(d.path())).count(),
+        ),
+    };
     Outcome {
         findings,
         errors,
-        files: sources.len(),
-        documents: docs.len(),
+        files,
+        documents,
         sources,
     }
 }

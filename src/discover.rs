@@ -40,15 +40,52 @@ pub struct Candidate {
 #[derive(Clone, Debug)]
 pub struct DiscoverOptions {
     pub report_globs: Vec<String>,
+    /// The folder `exclude` and `forced` globs are relative to (the config's folder).
+    pub base: PathBuf,
+    /// Files not to check. A root named on the command line that these globs exclude as a
+    /// whole is still checked: naming it is explicit.
     pub exclude: Option<GlobSet>,
+    /// Globs that force a kind on files with unusual names.
+    pub forced: Vec<(GlobSet, Hint)>,
 }
 
 impl Default for DiscoverOptions {
     fn default() -> Self {
         DiscoverOptions {
             report_globs: DEFAULT_REPORT_GLOBS.iter().map(|s| s.to_string()).collect(),
+            base: PathBuf::from("."),
             exclude: None,
+            forced: Vec::new(),
         }
+    }
+}
+
+impl DiscoverOptions {
+    /// `path` relative to `base`, `/`-separated.
+    fn relative(&self, path: &Path) -> Option<String> {
+        let base = std::path::absolute(&self.base).ok()?;
+        let abs = std::path::absolute(path).ok()?;
+        Some(
+            abs.strip_prefix(&base)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/"),
+        )
+    }
+
+    fn is_excluded(&self, path: &Path) -> bool {
+        match (&self.exclude, self.relative(path)) {
+            (Some(g), Some(rel)) => g.is_match(rel),
+            _ => false,
+        }
+    }
+
+    fn forced_hint(&self, path: &Path) -> Option<Hint> {
+        let rel = self.relative(path)?;
+        self.forced
+            .iter()
+            .find(|(g, _)| g.is_match(&rel))
+            .map(|(_, h)| *h)
     }
 }
 
@@ -118,7 +155,24 @@ pub fn hint_for(path: &Path) -> Option<Hint> {
     }
 }
 
-/// Hint for a file named on the command line: by name, else by content's first character.
+/// The hint for files forced to `kind` by the config's `inputs`.
+pub fn hint_for_kind(kind: crate::source::Kind, path: &Path) -> Hint {
+    use crate::source::Kind;
+    match kind {
+        Kind::Workflow => Hint::Workflow,
+        Kind::Compose => Hint::Compose,
+        Kind::Kubernetes | Kind::Yaml => Hint::Yaml,
+        Kind::Trivy | Kind::Json => Hint::Json,
+        Kind::TrivyIgnore => Hint::TrivyIgnore,
+        Kind::Coverage => match ext(path).as_str() {
+            "json" => Hint::Istanbul,
+            "xml" => Hint::Xml,
+            _ => Hint::Lcov,
+        },
+    }
+}
+
+/// Hint for a file named on the command line: by name, else by extension.
 fn explicit_hint(path: &Path) -> Hint {
     hint_for(path).unwrap_or_else(|| match ext(path).as_str() {
         "json" => Hint::Json,
@@ -135,9 +189,8 @@ fn skip_dir(entry: &ignore::DirEntry) -> bool {
 /// Walks `roots` and returns the files to load, sorted, each once.
 pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, Vec<Diagnostic>) {
     let mut out: BTreeSet<Candidate> = BTreeSet::new();
-    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut errors = Vec::new();
-    let excluded = |display: &str| opts.exclude.as_ref().is_some_and(|g| g.is_match(display));
     let mut report_set = GlobSetBuilder::new();
     for g in &opts.report_globs {
         match Glob::new(g) {
@@ -152,16 +205,21 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
     for root in roots {
         if root.is_file() {
             let display = display_path(root);
-            if seen.insert(root.clone()) {
+            if seen.insert(display.clone()) {
                 out.insert(Candidate {
                     path: root.clone(),
                     display,
-                    hint: explicit_hint(root),
+                    hint: opts
+                        .forced_hint(root)
+                        .unwrap_or_else(|| explicit_hint(root)),
                     explicit: true,
                 });
             }
             continue;
         }
+        // A root that the exclusions cover as a whole was named on purpose: check it all.
+        let apply_exclude = !opts.is_excluded(&root.join("__any__"));
+        let excluded = |p: &Path| apply_exclude && opts.is_excluded(p);
         if !root.exists() {
             errors.push(Diagnostic::in_file(
                 "no such file or directory",
@@ -186,11 +244,11 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
                         continue;
                     }
                     let path = e.into_path();
-                    let Some(hint) = hint_for(&path) else {
+                    let Some(hint) = opts.forced_hint(&path).or_else(|| hint_for(&path)) else {
                         continue;
                     };
                     let display = display_path(&path);
-                    if excluded(&display) || !seen.insert(path.clone()) {
+                    if excluded(&path) || !seen.insert(display.clone()) {
                         continue;
                     }
                     out.insert(Candidate {
@@ -222,7 +280,7 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
                 continue;
             };
             let display = display_path(&path);
-            if excluded(&display) || !seen.insert(path.clone()) {
+            if excluded(&path) || !seen.insert(display.clone()) {
                 continue;
             }
             out.insert(Candidate {

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod finding;
 pub mod locate;
@@ -13,3 +14,4 @@ pub mod policy;
 pub mod report;
 pub mod source;
 pub mod testing;
+pub mod waiver;

@@ -265,6 +265,16 @@ fn materialize_builtin() -> std::io::Result<PathBuf> {
 
 /// Runs unit and fixture tests of the built-in pack (`dirs` empty) or of the given folders.
 pub fn run_tests(dirs: &[PathBuf], today: &str) -> (Vec<TestResult>, Vec<Diagnostic>) {
+    run_tests_with(dirs, &[], &[], today)
+}
+
+/// As [`run_tests`], with more policy folders and data files loaded beside the tested ones.
+pub fn run_tests_with(
+    dirs: &[PathBuf],
+    extra: &[PathBuf],
+    data: &[(String, serde_json::Value)],
+    today: &str,
+) -> (Vec<TestResult>, Vec<Diagnostic>) {
     let (set, sources, roots, tmp) = if dirs.is_empty() {
         let sources = policy::builtin_sources(true);
         let set = PolicySet::load(
@@ -272,50 +282,51 @@ pub fn run_tests(dirs: &[PathBuf], today: &str) -> (Vec<TestResult>, Vec<Diagnos
             &policy::LoadOptions {
                 tests: true,
                 rego_v0: None,
+                read_roots: vec![PathBuf::from(".")],
             },
         );
         let tmp = materialize_builtin().ok();
         let roots = tmp.iter().map(|t| t.join("policies")).collect::<Vec<_>>();
         (set, sources, roots, tmp)
     } else {
-        let mut sources: Vec<PolicySource> = policy::builtin_sources(false)
-            .into_iter()
-            .filter(|s| s.path.starts_with("policies/lib/"))
-            .collect();
+        // The tested folders first: their copy of a library wins over the embedded one.
+        let mut sources: Vec<PolicySource> = Vec::new();
         let mut errors = Vec::new();
-        for d in dirs {
+        for d in dirs.iter().chain(extra) {
             match policy::dir_sources(d, true) {
                 Ok(s) => sources.extend(s),
                 Err(e) => errors.push(e),
             }
         }
-        // Testing the built-in pack's own folder: its lib is on disk too.
-        let mut seen = BTreeSet::new();
-        sources.retain(|s| {
-            let key = s
-                .path
-                .rsplit_once("policies/")
-                .map(|(_, r)| r.to_string())
-                .unwrap_or(s.path.clone());
-            seen.insert(key)
-        });
+        sources.extend(
+            policy::builtin_sources(false)
+                .into_iter()
+                .filter(|s| s.path.starts_with("policies/lib/")),
+        );
+        policy::dedup_sources(&mut sources);
         let mut set = PolicySet::load(
             &sources,
             &policy::LoadOptions {
                 tests: true,
                 rego_v0: None,
+                read_roots: vec![PathBuf::from(".")],
             },
         );
         set.errors.extend(errors);
         (set, sources, dirs.to_vec(), None)
     };
     let mut set = set;
-    set.set_data(&BTreeMap::new(), {
-        let mut m = serde_json::Map::new();
-        m.insert("today".into(), serde_json::Value::String(today.to_string()));
-        m.insert("trivyignore".into(), serde_json::json!([]));
-        m
-    });
+    let data_errors = set.set_data_with(
+        &BTreeMap::new(),
+        {
+            let mut m = serde_json::Map::new();
+            m.insert("today".into(), serde_json::Value::String(today.to_string()));
+            m.insert("trivyignore".into(), serde_json::json!([]));
+            m
+        },
+        data,
+    );
+    set.errors.extend(data_errors);
     let mut results = unit_tests(&set, &sources);
     for root in &roots {
         for (dir, own) in fixture_dirs(root) {
@@ -345,7 +356,10 @@ pub fn run_cli(args: TestArgs) -> i32 {
             .format("%Y-%m-%d")
             .to_string()
     });
-    let (results, errors) = run_tests(&args.dirs, &today);
+    let mut errors = Vec::new();
+    let data = crate::cli::read_data_files(&args.data, &mut errors);
+    let (results, more) = run_tests_with(&args.dirs, &args.policies, &data, &today);
+    errors.extend(more);
     for e in &errors {
         println!("error: {}", crate::report::human::diagnostic_line(e));
     }

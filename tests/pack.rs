@@ -116,3 +116,22 @@ fn check_on_a_copy_of_the_fail_fixtures_reports_every_mark() {
     }
     assert!(checked > 0);
 }
+
+#[test]
+fn testing_a_folder_uses_its_own_library_files() {
+    let s = Scratch::new("own-lib");
+    copy_dir(
+        &repo_root().join("policies/lib"),
+        &s.path().join("policies/lib"),
+    );
+    let lib = s.path().join("policies/lib/result.rego");
+    let text = std::fs::read_to_string(&lib).unwrap() + "\nprobe := \"on-disk\"\n";
+    std::fs::write(&lib, text).unwrap();
+    s.write(
+        "policies/x/x_test.rego",
+        "package x_test\n\nimport rego.v1\n\ntest_lib_is_the_on_disk_one if data.tollgate.result.probe == \"on-disk\"\n",
+    );
+    let o = run_in(s.path(), &["test", "policies"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("1 passed, 0 failed"), "{}", stdout(&o));
+}

@@ -5,6 +5,7 @@
 //! thread (a clone of a prepared engine is cheap). Only the packages whose METADATA `input`
 //! matches a document's kind are evaluated against it.
 
+pub mod builtins;
 pub mod metadata;
 
 use regex::Regex;
@@ -60,6 +61,11 @@ pub struct Rule {
     pub builtin: bool,
     /// The rule's README (built-in rules).
     pub readme: Option<String>,
+    /// A conftest-style rule (a team policy without METADATA id): subject to `--namespace`,
+    /// `--combine` and the package's `exception` rules.
+    pub conftest: bool,
+    /// The package defines conftest `exception` rules.
+    pub exception: bool,
 }
 
 impl Rule {
@@ -112,6 +118,7 @@ static PACKAGE_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^\s*package\s+([A-Za-z_][\w.]*)").unwrap());
 static ENTRY_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^(deny|violation|warn)(_[A-Za-z0-9_]+)?\b").unwrap());
+static EXCEPTION_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^exception\b").unwrap());
 static LOCATION_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"([^\s:]+\.rego):(\d+):(\d+)").unwrap());
 
@@ -149,6 +156,14 @@ pub fn looks_like_v0(text: &str) -> bool {
     !V1.is_match(text) && text.contains('{')
 }
 
+/// A fresh engine with conftest's builtins.
+fn new_engine(opts: &LoadOptions) -> Engine {
+    let mut engine = Engine::new();
+    engine.set_strict_builtin_errors(false);
+    crate::policy::builtins::register(&mut engine, &opts.read_roots);
+    engine
+}
+
 /// The loaded policies: rules and a prepared engine.
 #[derive(Clone)]
 pub struct PolicySet {
@@ -165,6 +180,8 @@ pub struct LoadOptions {
     pub tests: bool,
     /// Force Rego v0 (`Some(true)`) or v1 (`Some(false)`); `None` detects per file.
     pub rego_v0: Option<bool>,
+    /// Folders conftest's `parse_config_file` builtins may read from.
+    pub read_roots: Vec<PathBuf>,
 }
 
 /// The built-in pack's Rego files (tests only when asked).
@@ -261,13 +278,13 @@ fn builtin_readme(category_rule: &str) -> Option<String> {
 impl PolicySet {
     /// Loads policies into one engine. Errors do not stop the other files from loading.
     pub fn load(sources: &[PolicySource], opts: &LoadOptions) -> PolicySet {
-        let mut engine = Engine::new();
-        engine.set_strict_builtin_errors(false);
+        let mut engine = new_engine(opts);
         let mut errors = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
         let mut meta_by_package: BTreeMap<String, (metadata::Metadata, String)> = BTreeMap::new();
         let mut entries_by_package: BTreeMap<String, (Vec<String>, String, u32, bool)> =
             BTreeMap::new();
+        let mut exception_packages = std::collections::BTreeSet::new();
         let mut loaded: Vec<&PolicySource> = Vec::new();
         for src in sources {
             let v0 = opts
@@ -284,8 +301,7 @@ impl PolicySet {
         // analysed together, and then break every rule. Find the culprits and leave them out,
         // so one broken policy never silences the others.
         if engine.eval_query("true".to_string(), false).is_err() {
-            engine = Engine::new();
-            engine.set_strict_builtin_errors(false);
+            engine = new_engine(opts);
             let mut kept = Vec::new();
             let mut pending = loaded;
             // A file may need one that comes later (a library): retry until nothing changes.
@@ -341,6 +357,9 @@ impl PolicySet {
                 .lines()
                 .count() as u32
                 + 1;
+            if EXCEPTION_RE.is_match(&src.text) {
+                exception_packages.insert(pkg.clone());
+            }
             let e = entries_by_package
                 .entry(pkg)
                 .or_insert_with(|| (Vec::new(), src.path.clone(), package_line, src.builtin));
@@ -355,6 +374,7 @@ impl PolicySet {
             if entries.is_empty() {
                 continue; // a library package
             }
+            let pkg_for_exception = pkg.clone();
             match meta_by_package.remove(&pkg) {
                 Some((m, mfile)) => {
                     let id = m.id.clone().unwrap_or_default();
@@ -418,6 +438,8 @@ impl PolicySet {
                         category,
                         builtin,
                         readme,
+                        conftest: false,
+                        exception: exception_packages.contains(&pkg_for_exception),
                     });
                 }
                 None => {
@@ -442,6 +464,8 @@ impl PolicySet {
                             category: None,
                             builtin,
                             readme: None,
+                            conftest: !builtin,
+                            exception: exception_packages.contains(&pkg),
                         });
                     }
                 }
@@ -458,6 +482,17 @@ impl PolicySet {
     /// Sets `data.tollgate`: rule settings (METADATA defaults, replaced key by key by
     /// `overrides`), today's date and shared facts such as the `.trivyignore` entries.
     pub fn set_data(&mut self, overrides: &BTreeMap<String, Value>, extra: Map<String, Value>) {
+        self.set_data_with(overrides, extra, &[]);
+    }
+
+    /// As [`Self::set_data`], merging the team's data documents (`--data`) at the root.
+    pub fn set_data_with(
+        &mut self,
+        overrides: &BTreeMap<String, Value>,
+        extra: Map<String, Value>,
+        user: &[(String, Value)],
+    ) -> Vec<Diagnostic> {
+        let mut errors = Vec::new();
         let mut config = Map::new();
         for r in &self.rules {
             let mut s = r.settings.as_object().cloned().unwrap_or_default();
@@ -474,8 +509,24 @@ impl PolicySet {
         let data = json!({ "tollgate": tollgate });
         // add_data only fails for non-object data.
         let _ = self.engine.add_data(regorus::Value::from(data));
+        for (file, value) in user {
+            if !value.is_object() {
+                errors.push(Diagnostic::in_file(
+                    "a data file must hold a mapping at its top",
+                    file.clone(),
+                ));
+                continue;
+            }
+            if let Err(e) = self.engine.add_data(regorus::Value::from(value.clone())) {
+                errors.push(Diagnostic::in_file(
+                    format!("cannot merge the data: {e}"),
+                    file.clone(),
+                ));
+            }
+        }
         // Prepare once here, so that the engines cloned per thread start prepared.
         let _ = self.engine.eval_query("true".to_string(), false);
+        errors
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
@@ -486,7 +537,17 @@ impl PolicySet {
 /// Evaluates `rule` with the engine's current input. Errors are located at the policy.
 pub fn evaluate(engine: &mut Engine, rule: &Rule) -> Result<Vec<RawFinding>, Diagnostic> {
     let mut out = Vec::new();
+    let excepted = if rule.exception {
+        exceptions(engine, rule)?
+    } else {
+        Vec::new()
+    };
     for entry in &rule.entries {
+        // conftest: `exception contains ["latest"]` exempts `deny_latest`; `[""]` exempts `deny`.
+        let suffix = entry.split_once('_').map(|(_, s)| s).unwrap_or("");
+        if excepted.iter().any(|e| e == suffix) {
+            continue;
+        }
         let query = format!("data.{}.{}", rule.package, entry);
         let value = engine.eval_rule(query).map_err(|e| {
             let mut d = diagnostic_from_error(&rule.file, &e);
@@ -518,6 +579,28 @@ pub fn evaluate(engine: &mut Engine, rule: &Rule) -> Result<Vec<RawFinding>, Dia
             }
             out.push(raw);
         }
+    }
+    Ok(out)
+}
+
+/// The rule names a package's conftest `exception` rules exempt for the current input.
+fn exceptions(engine: &mut Engine, rule: &Rule) -> Result<Vec<String>, Diagnostic> {
+    let value = engine
+        .eval_rule(format!("data.{}.exception", rule.package))
+        .map_err(|e| diagnostic_from_error(&rule.file, &e))?;
+    let value: Value = match value {
+        regorus::Value::Undefined => return Ok(Vec::new()),
+        v => serde_json::to_value(&v).unwrap_or(Value::Null),
+    };
+    let mut out = Vec::new();
+    let mut push = |v: &Value| match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => out.extend(a.iter().filter_map(|x| x.as_str().map(str::to_string))),
+        _ => {}
+    };
+    match &value {
+        Value::Array(items) => items.iter().for_each(&mut push),
+        other => push(other),
     }
     Ok(out)
 }

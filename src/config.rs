@@ -1,0 +1,448 @@
+//! `.tollgate.yml`: rule selection, severities and settings, extra policies and data,
+//! exclusions, forced input kinds, and waivers. Validated against the schema tollgate ships
+//! (`tollgate schema`), with errors located in the file.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock};
+
+use crate::finding::{Diagnostic, Severity};
+use crate::locate::{locate, Seg, SpanNode};
+use crate::policy::Rule;
+use crate::source::{yaml, Kind, SourceFile};
+
+/// The JSON schema of `.tollgate.yml`.
+pub const SCHEMA: &str = include_str!("../schema/tollgate.schema.json");
+
+/// Names tollgate looks for, in order.
+pub const FILE_NAMES: [&str; 2] = [".tollgate.yml", ".tollgate.yaml"];
+
+/// Built-in rule ids that are not Rego rules.
+pub const INTERNAL_RULES: [&str; 4] = [
+    crate::finding::PARSE_ERROR,
+    "waiver-expired",
+    "waiver-unused",
+    "waiver-without-reason",
+];
+
+/// Built-in categories usable in `select` and `ignore`.
+pub const CATEGORIES: [&str; 5] = ["workflow", "compose", "kubernetes", "coverage", "trivy"];
+
+static VALIDATOR: LazyLock<Option<jsonschema::Validator>> = LazyLock::new(|| {
+    serde_json::from_str::<Value>(SCHEMA)
+        .ok()
+        .and_then(|s| jsonschema::validator_for(&s).ok())
+});
+
+#[derive(Clone, Debug, Default)]
+pub struct RuleConfig {
+    pub severity: Option<Severity>,
+    pub settings: Map<String, Value>,
+}
+
+/// A `waivers:` entry.
+#[derive(Clone, Debug, Default)]
+pub struct ConfigWaiver {
+    pub rule: String,
+    pub path: Option<String>,
+    pub reason: Option<String>,
+    pub expires: Option<String>,
+    pub owner: Option<String>,
+    pub index: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// The file's text (absent when no config file was found).
+    pub source: Option<Arc<SourceFile>>,
+    pub spans: SpanNode,
+    /// The folder paths in the config are relative to.
+    pub dir: PathBuf,
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub fail_on: Option<String>,
+    pub rules: BTreeMap<String, RuleConfig>,
+    pub policies: Vec<PathBuf>,
+    pub data: Vec<PathBuf>,
+    pub namespaces: Option<Vec<String>>,
+    pub exclude: Vec<String>,
+    pub reports: Option<Vec<String>>,
+    pub inputs: Vec<(Kind, String)>,
+    pub max_file_size: Option<u64>,
+    pub waivers: Vec<ConfigWaiver>,
+}
+
+/// Finds the config for a scan: at the scan root or its nearest ancestor, up to the git root.
+pub fn discover(scan_root: &Path) -> Option<PathBuf> {
+    let start = if scan_root.is_file() {
+        scan_root
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    } else {
+        scan_root.to_path_buf()
+    };
+    let start = std::path::absolute(if start.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        &start
+    })
+    .ok()?;
+    for dir in start.ancestors() {
+        for name in FILE_NAMES {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    None
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Turns a JSON pointer (`/waivers/0/expires`) into a path.
+fn pointer_path(pointer: &str) -> Vec<Seg> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| Seg::Key(s.replace("~1", "/").replace("~0", "~")))
+        .collect()
+}
+
+impl Config {
+    /// A diagnostic located at `path` in the config file.
+    pub fn error_at(&self, path: &[Seg], message: impl Into<String>) -> Diagnostic {
+        match &self.source {
+            Some(src) => {
+                let loc = locate(&self.spans, path);
+                Diagnostic::at(
+                    message,
+                    src.path.clone(),
+                    loc.span.start.line,
+                    loc.span.start.column,
+                )
+            }
+            None => Diagnostic::new(message),
+        }
+    }
+
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
+        let display = crate::discover::display_path(path);
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![Diagnostic::in_file(
+                format!("cannot read the configuration: {e}"),
+                display.clone(),
+            )]
+        })?;
+        let source = SourceFile::new(display.clone(), text);
+        let docs =
+            yaml::parse(&source.text, &source.lines, yaml::Limits::default()).map_err(|e| {
+                vec![Diagnostic::at(
+                    format!("invalid YAML: {}", e.message),
+                    display.clone(),
+                    e.pos.line,
+                    e.pos.column,
+                )]
+            })?;
+        let (value, spans) = docs
+            .into_iter()
+            .next()
+            .map(|d| (d.value, d.spans))
+            .unwrap_or((Value::Object(Map::new()), SpanNode::default()));
+        let value = if value.is_null() {
+            Value::Object(Map::new())
+        } else {
+            value
+        };
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut cfg = Config {
+            source: Some(source),
+            spans,
+            dir,
+            ..Config::default()
+        };
+        let mut errors = Vec::new();
+        if let Some(v) = VALIDATOR.as_ref() {
+            for e in v.iter_errors(&value) {
+                let pointer = e.instance_path().to_string();
+                let path = pointer_path(&pointer);
+                let at = if pointer.is_empty() {
+                    "the configuration".to_string()
+                } else {
+                    format!("`{}`", crate::locate::path_to_string(&path))
+                };
+                errors.push(cfg.error_at(&path, format!("invalid configuration: {at}: {e}")));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let get = |k: &str| value.get(k);
+        cfg.select = get("select").map(|_| strings(get("select")));
+        cfg.ignore = strings(get("ignore"));
+        cfg.fail_on = get("fail-on").and_then(Value::as_str).map(str::to_string);
+        let rel = |s: &String| cfg.dir.join(s);
+        cfg.policies = strings(get("policies")).iter().map(rel).collect();
+        cfg.data = strings(get("data")).iter().map(rel).collect();
+        cfg.namespaces = get("namespaces").map(|_| strings(get("namespaces")));
+        cfg.exclude = strings(get("exclude"));
+        cfg.reports = get("reports").map(|_| strings(get("reports")));
+        cfg.max_file_size = get("max-file-size").and_then(Value::as_u64);
+        if let Some(Value::Object(inputs)) = get("inputs") {
+            for (k, globs) in inputs {
+                if let Some(kind) = Kind::parse(k) {
+                    for g in strings(Some(globs)) {
+                        cfg.inputs.push((kind, g));
+                    }
+                }
+            }
+        }
+        if let Some(Value::Object(rules)) = get("rules") {
+            for (id, rc) in rules {
+                cfg.rules.insert(
+                    id.clone(),
+                    RuleConfig {
+                        severity: rc
+                            .get("severity")
+                            .and_then(Value::as_str)
+                            .and_then(Severity::parse),
+                        settings: rc
+                            .get("settings")
+                            .and_then(Value::as_object)
+                            .cloned()
+                            .unwrap_or_default(),
+                    },
+                );
+            }
+        }
+        if let Some(Value::Array(ws)) = get("waivers") {
+            for (index, w) in ws.iter().enumerate() {
+                let s = |k: &str| w.get(k).and_then(Value::as_str).map(str::to_string);
+                if let Some(d) = s("expires") {
+                    if chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").is_err() {
+                        errors.push(cfg.error_at(
+                            &[
+                                Seg::from("waivers"),
+                                Seg::Index(index),
+                                Seg::from("expires"),
+                            ],
+                            format!("invalid configuration: `{d}` is not a date (YYYY-MM-DD)"),
+                        ));
+                    }
+                }
+                if let Some(p) = s("path") {
+                    if let Err(e) = Glob::new(&p) {
+                        errors.push(cfg.error_at(
+                            &[Seg::from("waivers"), Seg::Index(index), Seg::from("path")],
+                            format!("invalid configuration: bad glob `{p}`: {e}"),
+                        ));
+                    }
+                }
+                cfg.waivers.push(ConfigWaiver {
+                    rule: s("rule").unwrap_or_default(),
+                    path: s("path"),
+                    reason: s("reason").filter(|r| !r.trim().is_empty()),
+                    expires: s("expires"),
+                    owner: s("owner"),
+                    index,
+                });
+            }
+        }
+        for (key, list) in [
+            ("exclude", &cfg.exclude),
+            ("reports", cfg.reports.as_ref().unwrap_or(&Vec::new())),
+        ] {
+            for (i, g) in list.iter().enumerate() {
+                if let Err(e) = Glob::new(g) {
+                    errors.push(cfg.error_at(
+                        &[Seg::from(key), Seg::Index(i)],
+                        format!("invalid configuration: bad glob `{g}`: {e}"),
+                    ));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Whether a rule runs: `select` (when given) must name it or its category, and `ignore`
+    /// must not.
+    pub fn selected(&self, id: &str, category: Option<&str>) -> bool {
+        let named = |list: &[String]| list.iter().any(|s| s == id || Some(s.as_str()) == category);
+        if named(&self.ignore) {
+            return false;
+        }
+        match &self.select {
+            Some(sel) => named(sel),
+            None => true,
+        }
+    }
+
+    /// Checks rule ids and setting names against the loaded rules.
+    pub fn validate_rules(&self, rules: &[Rule]) -> Vec<Diagnostic> {
+        let mut errors = Vec::new();
+        let known = |id: &str| rules.iter().any(|r| r.id == id) || INTERNAL_RULES.contains(&id);
+        let list_check = |key: &str, list: &[String], errors: &mut Vec<Diagnostic>| {
+            for (i, s) in list.iter().enumerate() {
+                if !known(s) && !CATEGORIES.contains(&s.as_str()) {
+                    errors.push(self.error_at(
+                        &[Seg::from(key), Seg::Index(i)],
+                        format!("unknown rule or category `{s}` (see `tollgate rules`)"),
+                    ));
+                }
+            }
+        };
+        if let Some(sel) = &self.select {
+            list_check("select", sel, &mut errors);
+        }
+        list_check("ignore", &self.ignore, &mut errors);
+        for (id, rc) in &self.rules {
+            let Some(rule) = rules.iter().find(|r| &r.id == id) else {
+                if !INTERNAL_RULES.contains(&id.as_str()) {
+                    errors.push(self.error_at(
+                        &[Seg::from("rules"), Seg::from(id.as_str())],
+                        format!("unknown rule `{id}` (see `tollgate rules`)"),
+                    ));
+                }
+                continue;
+            };
+            let defaults = rule.settings.as_object().cloned().unwrap_or_default();
+            for key in rc.settings.keys() {
+                if !defaults.contains_key(key) {
+                    let known: Vec<&String> = defaults.keys().collect();
+                    errors.push(self.error_at(
+                        &[
+                            Seg::from("rules"),
+                            Seg::from(id.as_str()),
+                            Seg::from("settings"),
+                            Seg::from(key.as_str()),
+                        ],
+                        format!(
+                            "rule `{id}` has no setting `{key}` (its settings: {})",
+                            if known.is_empty() {
+                                "none".to_string()
+                            } else {
+                                known
+                                    .iter()
+                                    .map(|k| format!("`{k}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            }
+                        ),
+                    ));
+                }
+            }
+        }
+        for w in &self.waivers {
+            if w.rule != "*" && !known(&w.rule) {
+                errors.push(self.error_at(
+                    &[Seg::from("waivers"), Seg::Index(w.index), Seg::from("rule")],
+                    format!("unknown rule `{}` (see `tollgate rules`)", w.rule),
+                ));
+            }
+        }
+        errors
+    }
+
+    /// Settings overrides for `data.tollgate.config`.
+    pub fn settings(&self) -> BTreeMap<String, Value> {
+        self.rules
+            .iter()
+            .filter(|(_, rc)| !rc.settings.is_empty())
+            .map(|(id, rc)| (id.clone(), Value::Object(rc.settings.clone())))
+            .collect()
+    }
+
+    /// A glob set of `globs`, relative to the config's folder.
+    pub fn globset(globs: &[String]) -> Option<GlobSet> {
+        if globs.is_empty() {
+            return None;
+        }
+        let mut b = GlobSetBuilder::new();
+        for g in globs {
+            if let Ok(g) = Glob::new(g) {
+                b.add(g);
+            }
+        }
+        b.build().ok()
+    }
+
+    /// `path` relative to the config's folder, `/`-separated; `None` when outside it.
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let base = std::path::absolute(if self.dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &self.dir
+        })
+        .ok()?;
+        let abs = std::path::absolute(path).ok()?;
+        let rel = abs.strip_prefix(&base).ok()?;
+        Some(rel.to_string_lossy().replace('\\', "/"))
+    }
+}
+
+/// The commented starter configuration `tollgate init` writes.
+pub const STARTER: &str = r#"# tollgate configuration: https://github.com/tollgate-dev/tollgate
+# Validate and complete it in your editor with the schema: `tollgate schema > tollgate.schema.json`.
+
+# Rules to run: rule ids or categories (workflow, compose, kubernetes, coverage, trivy).
+# Absent = every rule.
+# select: [workflow, kubernetes, coverage-threshold]
+
+# Rules not to run.
+# ignore: [postgres-backup]
+
+# Lowest severity that fails the run: error, warning, note or never.
+fail-on: error
+
+# Per-rule severity and settings (see `tollgate explain RULE` for each rule's settings).
+rules:
+  coverage-threshold:
+    settings:
+      lines: 85
+      functions: 85
+      branches: 80
+      statements: 85
+  # workflow-protected-deploy:
+  #   severity: warning
+  #   settings:
+  #     deploy_pattern: "(?i)^(deploy|release)"
+
+# Your own policies (conftest-style or tollgate METADATA rules) and data files.
+# policies: [policy/]
+# data: [policy/data.yaml]
+
+# Files not to check (globs, relative to this file).
+exclude:
+  - "**/testdata/**"
+
+# Force a kind on files with unusual names.
+# inputs:
+#   kubernetes: ["deploy/*.yaml.tpl"]
+
+# Exceptions. Each needs a reason, and should expire.
+# waivers:
+#   - rule: k8s-probes
+#     path: deploy/legacy/*.yaml
+#     reason: the legacy batch worker has no HTTP endpoint; replaced in Q1
+#     expires: 2027-03-31
+#     owner: team-payments
+"#;

@@ -1,0 +1,652 @@
+//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+//!
+//! One run, whose driver lists a `reportingDescriptor` for every rule in effect and for every
+//! other rule that fired (`parse-error` and the waiver rules are described by [`INTERNAL`]):
+//! id, name, short and full description, help (text, and Markdown for built-in rules),
+//! `helpUri` for built-in rules, default level and tags. Each finding is a result with `ruleId`
+//! and `ruleIndex`, level, message, one physical location relative to `%SRCROOT%` (the working
+//! directory, which is the repository root in CI) with start and end line and column (columns
+//! count Unicode code points; the end is exclusive), related locations, and
+//! `partialFingerprints` (see [`fingerprints`]). Waived findings stay, with a `suppressions`
+//! entry (`inSource` for inline waivers, `external` for `.tollgate.yml` ones, the reason as
+//! `justification`). Policy and configuration errors are tool execution notifications, and make
+//! `executionSuccessful` false.
+//!
+//! GitHub code scanning's constraints hold: every result has a `ruleId` and a location, URIs
+//! are relative, and fingerprints are given.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+use super::{rule_url, Context, Report};
+use crate::check::Outcome;
+use crate::finding::{Finding, Severity, Suppression, SuppressionKind};
+use crate::locate::Span;
+
+pub struct Sarif;
+
+/// The `$schema` written into every log.
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The key of tollgate's fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "tollgate/v1";
+
+/// A rule that is not a Rego rule, described here.
+pub struct InternalRule {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub severity: Severity,
+}
+
+/// The rules tollgate raises itself.
+pub const INTERNAL: &[InternalRule] = &[
+    InternalRule {
+        id: crate::finding::PARSE_ERROR,
+        title: "Input files parse",
+        description: "A file tollgate reads (a workflow, Compose file, Kubernetes manifest, coverage or Trivy report) could not be parsed, is not UTF-8, or is over the size limit. It is reported at the error's line and column; every other file is still checked.",
+        severity: Severity::Error,
+    },
+    InternalRule {
+        id: "waiver-expired",
+        title: "Waivers have not expired",
+        description: "A `# tollgate: ignore[…]` comment or a `.tollgate.yml` waiver is past its expiry date, so it waives nothing any more. Fix the finding, or renew the waiver with a new date and a reason.",
+        severity: Severity::Warning,
+    },
+    InternalRule {
+        id: "waiver-unused",
+        title: "Waivers match a finding",
+        description: "A waiver matched no finding: the rule no longer fires where it points. Remove the waiver.",
+        severity: Severity::Note,
+    },
+    InternalRule {
+        id: "waiver-without-reason",
+        title: "Waivers give a reason",
+        description: "A waiver gives no reason. It still waives the finding, but every exception must say why it is acceptable.",
+        severity: Severity::Warning,
+    },
+];
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+fn text(s: impl Into<String>) -> Text {
+    Text { text: s.into() }
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    markdown: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor {
+    id: String,
+    name: String,
+    short_description: Text,
+    full_description: Text,
+    help: Help,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
+    default_configuration: Configuration,
+    properties: Map<String, Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<Descriptor>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<u32>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SuppressionOut {
+    kind: &'static str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Location>,
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    properties: Map<String, Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultOut {
+    rule_id: String,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SuppressionOut>,
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    properties: Map<String, Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run {
+    tool: Tool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
+    column_kind: &'static str,
+    results: Vec<ResultOut>,
+    invocations: Vec<Invocation>,
+}
+
+#[derive(Serialize)]
+struct Log {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run>,
+}
+
+/// The SARIF level of a severity.
+pub fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+/// A rule id as a SARIF `name`: PascalCase words (`k8s-probes` → `K8sProbes`).
+pub fn pascal_case(id: &str) -> String {
+    id.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut cs = w.chars();
+            match cs.next() {
+                Some(c) => c.to_uppercase().chain(cs).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// Percent-encodes a path into a URI reference (unreserved characters and `/` stay).
+pub fn uri_path(path: &str) -> String {
+    super::markdown::encode_path(path)
+}
+
+/// The artifact location of a reported file: relative to `%SRCROOT%`, or a `file://` URI for a
+/// file outside the working directory.
+fn artifact(file: &str) -> ArtifactLocation {
+    let unix = file.replace('\\', "/");
+    if unix.starts_with('/') {
+        ArtifactLocation {
+            uri: format!("file://{}", uri_path(&unix)),
+            uri_base_id: None,
+        }
+    } else if unix.as_bytes().get(1) == Some(&b':') {
+        ArtifactLocation {
+            uri: format!("file:///{}", uri_path(&unix)),
+            uri_base_id: None,
+        }
+    } else {
+        ArtifactLocation {
+            uri: uri_path(&unix),
+            uri_base_id: Some("%SRCROOT%"),
+        }
+    }
+}
+
+fn region(span: &Span) -> Region {
+    let start_line = span.start.line.max(1);
+    let start_column = span.start.column.max(1);
+    let end_line = span.end.line.max(start_line);
+    let end_column = if end_line == start_line {
+        span.end.column.max(start_column + 1)
+    } else {
+        span.end.column.max(1)
+    };
+    Region {
+        start_line,
+        start_column,
+        end_line: Some(end_line),
+        end_column: Some(end_column),
+    }
+}
+
+fn location(file: &str, span: &Span) -> Location {
+    Location {
+        id: None,
+        physical_location: PhysicalLocation {
+            artifact_location: artifact(file),
+            region: Some(region(span)),
+        },
+        message: None,
+    }
+}
+
+/// FNV-1a, 128 bits: small, stable across Rust versions and platforms.
+fn fnv1a128(bytes: &[u8]) -> u128 {
+    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for b in bytes {
+        h ^= *b as u128;
+        h = h.wrapping_mul(0x0000000001000000000000000000013B);
+    }
+    h
+}
+
+/// The text of a finding's first line, trimmed (empty when the file's text is not known).
+fn line_text<'a>(outcome: &'a Outcome, f: &Finding) -> &'a str {
+    outcome
+        .sources
+        .get(&f.file)
+        .map(|s| s.lines.line_text(&s.text, f.span.start.line).trim())
+        .unwrap_or("")
+}
+
+/// One fingerprint per finding (in order): a hash of the rule id, the file path and the trimmed
+/// text of the finding's line, then `:N`, the finding's occurrence among those with the same
+/// three. Line numbers are not part of it, so a fingerprint survives lines moving above it; it
+/// changes when the line itself changes or the file is renamed.
+pub fn fingerprints(outcome: &Outcome) -> Vec<String> {
+    let mut seen: HashMap<u128, usize> = HashMap::new();
+    outcome
+        .findings
+        .iter()
+        .map(|f| {
+            let mut key = Vec::new();
+            for part in [f.rule.as_str(), f.file.as_str(), line_text(outcome, f)] {
+                key.extend_from_slice(part.as_bytes());
+                key.push(0);
+            }
+            let h = fnv1a128(&key);
+            let n = seen.entry(h).or_insert(0);
+            *n += 1;
+            format!("{h:032x}:{n}")
+        })
+        .collect()
+}
+
+fn suppression(s: &Suppression) -> SuppressionOut {
+    let location = s.source.rsplit_once(':').and_then(|(file, line)| {
+        let line: u32 = line.parse().ok()?;
+        Some(Location {
+            id: None,
+            physical_location: PhysicalLocation {
+                artifact_location: artifact(file),
+                region: Some(Region {
+                    start_line: line.max(1),
+                    start_column: 1,
+                    end_line: None,
+                    end_column: None,
+                }),
+            },
+            message: None,
+        })
+    });
+    let mut properties = Map::new();
+    if let Some(e) = &s.expires {
+        properties.insert("expires".into(), Value::String(e.clone()));
+    }
+    SuppressionOut {
+        kind: match s.kind {
+            SuppressionKind::Inline => "inSource",
+            SuppressionKind::Config => "external",
+        },
+        status: "accepted",
+        justification: s.reason.clone().filter(|r| !r.trim().is_empty()),
+        location,
+        properties,
+    }
+}
+
+fn tags(list: &[&str]) -> Map<String, Value> {
+    let mut m = Map::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for t in list {
+        if !t.is_empty() && !seen.contains(t) {
+            seen.push(t);
+        }
+    }
+    m.insert(
+        "tags".into(),
+        Value::Array(seen.into_iter().map(|t| Value::String(t.into())).collect()),
+    );
+    m
+}
+
+/// The descriptors: every rule in effect, then every other rule that fired (sorted).
+fn descriptors(ctx: &Context<'_>) -> Vec<Descriptor> {
+    let mut out: Vec<Descriptor> = Vec::new();
+    for r in ctx.rules {
+        if out.iter().any(|d| d.id == r.id) {
+            continue;
+        }
+        let title = r.title.clone().unwrap_or_else(|| r.id.clone());
+        let full = r.description.clone().unwrap_or_else(|| title.clone());
+        let help_text = if r.builtin {
+            format!("{full}\n\nSee {} or run `tollgate explain {}`.", rule_url(&r.id), r.id)
+        } else {
+            format!("{full}\n\nDefined in {}:{}.", r.file, r.line)
+        };
+        let category = r.category.as_deref().unwrap_or("");
+        out.push(Descriptor {
+            id: r.id.clone(),
+            name: pascal_case(&r.id),
+            short_description: text(title),
+            full_description: text(full),
+            help: Help {
+                text: help_text,
+                markdown: r.readme.clone(),
+            },
+            help_uri: r.builtin.then(|| rule_url(&r.id)),
+            default_configuration: Configuration {
+                level: level(r.severity),
+            },
+            properties: tags(&[
+                "tollgate",
+                category,
+                if r.builtin { "builtin" } else { "team-policy" },
+            ]),
+        });
+    }
+    let mut extra: Vec<&Finding> = Vec::new();
+    for f in &ctx.outcome.findings {
+        if !out.iter().any(|d| d.id == f.rule) && !extra.iter().any(|e| e.rule == f.rule) {
+            extra.push(f);
+        }
+    }
+    extra.sort_by(|a, b| a.rule.cmp(&b.rule));
+    for f in extra {
+        let d = match INTERNAL.iter().find(|i| i.id == f.rule) {
+            Some(i) => Descriptor {
+                id: i.id.into(),
+                name: pascal_case(i.id),
+                short_description: text(i.title),
+                full_description: text(i.description),
+                help: Help {
+                    text: format!("{}\n\nSee {}.", i.description, rule_url(i.id)),
+                    markdown: None,
+                },
+                help_uri: Some(rule_url(i.id)),
+                default_configuration: Configuration {
+                    level: level(i.severity),
+                },
+                properties: tags(&["tollgate", "builtin"]),
+            },
+            None => {
+                let title = f.title.clone().unwrap_or_else(|| f.rule.clone());
+                Descriptor {
+                    id: f.rule.clone(),
+                    name: pascal_case(&f.rule),
+                    short_description: text(title.clone()),
+                    full_description: text(title.clone()),
+                    help: Help {
+                        text: title,
+                        markdown: None,
+                    },
+                    help_uri: None,
+                    default_configuration: Configuration {
+                        level: level(f.severity),
+                    },
+                    properties: tags(&["tollgate"]),
+                }
+            }
+        };
+        out.push(d);
+    }
+    out
+}
+
+/// The working directory as a `file://` URI ending in `/`, for `%SRCROOT%`.
+fn srcroot() -> Option<String> {
+    let cwd = std::env::current_dir().ok()?;
+    let s = cwd.to_string_lossy().replace('\\', "/");
+    let s = s.trim_end_matches('/');
+    let lead = if s.starts_with('/') { "" } else { "/" };
+    Some(format!("file://{lead}{}/", uri_path(s)))
+}
+
+/// Renders the log with an explicit `%SRCROOT%` (the [`Report`] impl uses the working
+/// directory).
+pub fn render_with(ctx: &Context<'_>, root: Option<String>) -> String {
+    let o = ctx.outcome;
+    let rules = descriptors(ctx);
+    let index: HashMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.as_str(), i))
+        .collect();
+    let prints = fingerprints(o);
+    let results = o
+        .findings
+        .iter()
+        .zip(prints)
+        .map(|(f, print)| {
+            let mut properties = Map::new();
+            if let Some(p) = &f.path {
+                properties.insert("path".into(), Value::String(p.clone()));
+            }
+            ResultOut {
+                rule_id: f.rule.clone(),
+                rule_index: index.get(f.rule.as_str()).copied().unwrap_or(0),
+                level: level(f.severity),
+                message: text(f.message.clone()),
+                locations: vec![location(&f.file, &f.span)],
+                related_locations: f
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| Location {
+                        id: Some(i + 1),
+                        message: Some(text(r.message.clone())),
+                        ..location(&r.file, &r.span)
+                    })
+                    .collect(),
+                partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, print)]),
+                suppressions: f.suppressed.iter().map(suppression).collect(),
+                properties,
+            }
+        })
+        .collect();
+    let notifications = o
+        .errors
+        .iter()
+        .map(|d| Notification {
+            level: "error",
+            message: text(d.message.clone()),
+            locations: match &d.file {
+                Some(file) => vec![Location {
+                    id: None,
+                    physical_location: PhysicalLocation {
+                        artifact_location: artifact(file),
+                        region: d.line.map(|l| Region {
+                            start_line: l.max(1),
+                            start_column: d.column.unwrap_or(1).max(1),
+                            end_line: None,
+                            end_column: None,
+                        }),
+                    },
+                    message: None,
+                }],
+                None => Vec::new(),
+            },
+        })
+        .collect();
+    let log = Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "tollgate",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: env!("CARGO_PKG_REPOSITORY"),
+                    rules,
+                },
+            },
+            original_uri_base_ids: root
+                .map(|uri| {
+                    BTreeMap::from([(
+                        "%SRCROOT%",
+                        ArtifactLocation {
+                            uri,
+                            uri_base_id: None,
+                        },
+                    )])
+                })
+                .unwrap_or_default(),
+            column_kind: "unicodeCodePoints",
+            results,
+            invocations: vec![Invocation {
+                execution_successful: o.errors.is_empty(),
+                tool_execution_notifications: notifications,
+            }],
+        }],
+    };
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+impl Report for Sarif {
+    fn render(&self, ctx: &Context<'_>) -> String {
+        render_with(ctx, srcroot())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::locate::Pos;
+    use crate::source::SourceFile;
+
+    fn finding(file: &str, line: u32) -> Finding {
+        let p = |column| Pos {
+            line,
+            column,
+            offset: 0,
+        };
+        Finding {
+            rule: "team-rule".into(),
+            severity: Severity::Warning,
+            message: "m".into(),
+            file: file.into(),
+            span: Span::new(p(1), p(5)),
+            path: None,
+            document: 0,
+            related: Vec::new(),
+            title: None,
+            suppressed: None,
+        }
+    }
+
+    fn outcome(text: &str, lines: &[u32]) -> Outcome {
+        let mut o = Outcome::default();
+        o.sources.insert(
+            "a.yml".into(),
+            SourceFile::new("a.yml".into(), text.to_string()),
+        );
+        o.findings = lines.iter().map(|l| finding("a.yml", *l)).collect();
+        o
+    }
+
+    #[test]
+    fn fingerprints_ignore_line_numbers_and_count_repeats() {
+        let before = fingerprints(&outcome("x: 1\nimage: latest\n", &[2]));
+        let after = fingerprints(&outcome("# new\n\nx: 1\n  image: latest\n", &[4]));
+        assert_eq!(before, after);
+        let changed = fingerprints(&outcome("x: 1\nimage: pinned\n", &[2]));
+        assert_ne!(before, changed);
+        let twice = fingerprints(&outcome("image: latest\nimage: latest\n", &[1, 2]));
+        assert_eq!(twice[0].split_once(':').unwrap().0, twice[1].split_once(':').unwrap().0);
+        assert!(twice[0].ends_with(":1") && twice[1].ends_with(":2"), "{twice:?}");
+        assert_eq!(twice[0], before[0]);
+    }
+
+    #[test]
+    fn names_and_uris() {
+        assert_eq!(pascal_case("k8s-probes"), "K8sProbes");
+        assert_eq!(pascal_case("main/deny_latest_tag"), "MainDenyLatestTag");
+        let a = artifact("deploy/my app.yaml");
+        assert_eq!(a.uri, "deploy/my%20app.yaml");
+        assert_eq!(a.uri_base_id, Some("%SRCROOT%"));
+        assert_eq!(artifact("/tmp/x.yml").uri, "file:///tmp/x.yml");
+        assert_eq!(artifact("/tmp/x.yml").uri_base_id, None);
+    }
+}

@@ -1,0 +1,238 @@
+//! Governed waivers: every exception is visible, justified and temporary.
+//!
+//! - Inline: `# tollgate: ignore[rule-a, rule-b] expires=YYYY-MM-DD reason…` on the finding's
+//!   line or the line above (any file with `#` comments: YAML, `.trivyignore`).
+//! - Config: `.tollgate.yml` `waivers: [{rule, path, reason, expires, owner}]`.
+//!
+//! A waived finding stays in the report with its [`Suppression`]. A waiver without a reason
+//! still waives but raises `waiver-without-reason` (warning); an expired one waives nothing
+//! and raises `waiver-expired` (warning); one that matched nothing raises `waiver-unused` (note).
+
+use globset::Glob;
+use regex::Regex;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use crate::check::Sources;
+use crate::config::Config;
+use crate::finding::{Finding, Related, Severity, Suppression, SuppressionKind};
+use crate::locate::{locate, Seg, Span};
+
+static INLINE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"#\s*tollgate:\s*ignore\[([^\]]*)\]\s*(.*)$").unwrap());
+static EXPIRES_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|\s)expires=(\S+)").unwrap());
+
+/// One waiver, from either source.
+#[derive(Clone, Debug)]
+pub struct Waiver {
+    pub kind: SuppressionKind,
+    /// Rule ids; `*` waives every rule.
+    pub rules: Vec<String>,
+    /// Inline: the file and the directive's line (it covers that line and the next).
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    /// Config: a glob of files relative to the config's folder (`None`: every file).
+    pub glob: Option<globset::GlobMatcher>,
+    pub reason: Option<String>,
+    pub expires: Option<String>,
+    /// Where findings about the waiver point.
+    pub at_file: String,
+    pub at: Span,
+    pub used: bool,
+}
+
+/// Parses the inline waivers of every source file.
+pub fn inline(sources: &Sources) -> Vec<Waiver> {
+    let mut out = Vec::new();
+    let mut files: Vec<_> = sources.values().collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    for src in files {
+        if !src.text.contains("tollgate:") {
+            continue;
+        }
+        for (i, line) in src.text.lines().enumerate() {
+            let Some(c) = INLINE_RE.captures(line) else {
+                continue;
+            };
+            let line_no = i as u32 + 1;
+            let rules: Vec<String> = c[1]
+                .split(',')
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .collect();
+            let rest = c[2].trim();
+            let expires = EXPIRES_RE.captures(rest).map(|e| e[1].to_string());
+            let reason = EXPIRES_RE
+                .replace(rest, " ")
+                .trim()
+                .trim_start_matches([':', '-', '—'])
+                .trim()
+                .to_string();
+            // From the `#` of the directive to the end of the line.
+            let line_start = src.lines.line_start(line_no).unwrap_or(0);
+            let hash = c.get(0).map(|m| m.start()).unwrap_or(0);
+            let at = Span::new(
+                src.pos(line_start + hash),
+                src.pos(line_start + line.trim_end().len()),
+            );
+            out.push(Waiver {
+                kind: SuppressionKind::Inline,
+                rules,
+                file: Some(src.path.clone()),
+                line: Some(line_no),
+                glob: None,
+                reason: (!reason.is_empty()).then_some(reason),
+                expires,
+                at_file: src.path.clone(),
+                at,
+                used: false,
+            });
+        }
+    }
+    out
+}
+
+/// The waivers of a config file.
+pub fn from_config(cfg: &Config) -> Vec<Waiver> {
+    let Some(src) = &cfg.source else {
+        return Vec::new();
+    };
+    cfg.waivers
+        .iter()
+        .map(|w| Waiver {
+            kind: SuppressionKind::Config,
+            rules: vec![w.rule.clone()],
+            file: None,
+            line: None,
+            glob: w
+                .path
+                .as_ref()
+                .and_then(|p| Glob::new(p).ok())
+                .map(|g| g.compile_matcher()),
+            reason: w.reason.clone(),
+            expires: w.expires.clone(),
+            at_file: src.path.clone(),
+            at: locate(&cfg.spans, &[Seg::from("waivers"), Seg::Index(w.index)]).span,
+            used: false,
+        })
+        .collect()
+}
+
+impl Waiver {
+    fn expired(&self, today: &str) -> bool {
+        self.expires.as_deref().is_some_and(|e| e < today)
+    }
+
+    fn covers(&self, f: &Finding, cfg: &Config) -> bool {
+        if !self.rules.iter().any(|r| r == "*" || *r == f.rule) {
+            return false;
+        }
+        match self.kind {
+            SuppressionKind::Inline => {
+                self.file.as_deref() == Some(f.file.as_str())
+                    && self
+                        .line
+                        .is_some_and(|l| f.span.start.line == l || f.span.start.line == l + 1)
+            }
+            SuppressionKind::Config => match &self.glob {
+                None => true,
+                Some(g) => cfg
+                    .relative(Path::new(&f.file))
+                    .is_some_and(|rel| g.is_match(rel)),
+            },
+        }
+    }
+
+    fn source(&self) -> String {
+        format!("{}:{}", self.at_file, self.at.start.line)
+    }
+}
+
+fn waiver_finding(
+    w: &Waiver,
+    rule: &str,
+    severity: Severity,
+    message: String,
+    title: &str,
+) -> Finding {
+    Finding {
+        rule: rule.to_string(),
+        severity,
+        message,
+        file: w.at_file.clone(),
+        span: w.at,
+        path: None,
+        document: 0,
+        related: Vec::<Related>::new(),
+        title: Some(title.to_string()),
+        suppressed: None,
+    }
+}
+
+/// Applies `waivers` to `findings` and returns the findings about the waivers themselves.
+pub fn apply(
+    findings: &mut [Finding],
+    waivers: &mut [Waiver],
+    cfg: &Config,
+    today: &str,
+) -> Vec<Finding> {
+    for f in findings.iter_mut() {
+        for w in waivers.iter_mut() {
+            if !w.covers(f, cfg) {
+                continue;
+            }
+            if w.expired(today) {
+                w.used = true; // it matched: report it as expired, not unused
+                continue;
+            }
+            w.used = true;
+            if f.suppressed.is_none() {
+                f.suppressed = Some(Suppression {
+                    kind: w.kind,
+                    reason: w.reason.clone(),
+                    expires: w.expires.clone(),
+                    source: w.source(),
+                });
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for w in waivers.iter() {
+        let rules = w.rules.join(", ");
+        if w.expired(today) {
+            out.push(waiver_finding(
+                w,
+                "waiver-expired",
+                Severity::Warning,
+                format!(
+                    "the waiver for {rules} expired on {}: it no longer suppresses anything; fix the findings or renew it with a reason",
+                    w.expires.as_deref().unwrap_or_default()
+                ),
+                "Waivers are renewed or removed when they expire",
+            ));
+            continue;
+        }
+        if w.reason.is_none() {
+            out.push(waiver_finding(
+                w,
+                "waiver-without-reason",
+                Severity::Warning,
+                format!(
+                    "the waiver for {rules} gives no reason: say why the exception is acceptable"
+                ),
+                "Every waiver says why",
+            ));
+        }
+        if !w.used {
+            out.push(waiver_finding(
+                w,
+                "waiver-unused",
+                Severity::Note,
+                format!("the waiver for {rules} matches no finding: remove it"),
+                "Dead waivers are removed",
+            ));
+        }
+    }
+    out
+}
