@@ -455,6 +455,12 @@ fn context_root() -> PathBuf {
     cwd
 }
 
+/// tollgate's own rules (`parse-error`, `waiver-*`) always run unless `ignore` names them:
+/// selecting a few policy rules should not hide broken inputs or dead waivers.
+fn internal_selected(cfg: &Config, rule: &str) -> bool {
+    !crate::config::INTERNAL_RULES.contains(&rule) || !cfg.ignore.iter().any(|i| i == rule)
+}
+
 /// Runs the whole check.
 ///
 /// When every path is a file (as pre-commit passes them), the files limit what is reported,
@@ -501,9 +507,7 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
     }
     let cfg = &opts.config;
     // Selection of tollgate's own rules (parse-error, …); Rego rules were filtered before.
-    findings.retain(|f| {
-        !crate::config::INTERNAL_RULES.contains(&f.rule.as_str()) || cfg.selected(&f.rule, None)
-    });
+    findings.retain(|f| internal_selected(cfg, &f.rule));
     for f in findings.iter_mut() {
         if let Some(sev) = cfg.rules.get(&f.rule).and_then(|r| r.severity) {
             f.severity = sev;
@@ -519,11 +523,11 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
             waivers.extend(crate::waiver::from_config(cfg));
         }
         let about = crate::waiver::apply(&mut findings, &mut waivers, cfg, &opts.today);
-        for f in about {
-            if cfg.selected(&f.rule, None) {
-                findings.push(f);
-            }
-        }
+        findings.extend(
+            about
+                .into_iter()
+                .filter(|f| internal_selected(cfg, &f.rule)),
+        );
         if let Some(src) = &cfg.source {
             sources.insert(src.path.clone(), src.clone());
         }

@@ -202,7 +202,11 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
     }
     let report_set = report_set.build().unwrap_or_else(|_| GlobSet::empty());
 
-    for root in roots {
+    // Files named explicitly first: they keep their explicit loading when a folder also
+    // holds them.
+    let mut ordered: Vec<&PathBuf> = roots.iter().filter(|r| r.is_file()).collect();
+    ordered.extend(roots.iter().filter(|r| !r.is_file()));
+    for root in ordered {
         if root.is_file() {
             let display = display_path(root);
             if seen.insert(display.clone()) {
