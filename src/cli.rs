@@ -542,9 +542,18 @@ fn run_explain(id: &str) -> i32 {
             }
             0
         }
-        None => {
-            eprintln!("error: no rule `{id}`; `tollgate rules` lists them");
-            2
-        }
+        None => match crate::policy::INTERNAL_RULE_DOCS
+            .iter()
+            .find(|(i, _, _)| *i == id)
+        {
+            Some((id, sev, doc)) => {
+                println!("# {id}\n\n**Severity:** {sev}\n\n{doc}");
+                0
+            }
+            None => {
+                eprintln!("error: no rule `{id}`; `tollgate rules` lists them");
+                2
+            }
+        },
     }
 }

@@ -135,3 +135,30 @@ fn testing_a_folder_uses_its_own_library_files() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("1 passed, 0 failed"), "{}", stdout(&o));
 }
+
+#[test]
+fn docs_rules_md_is_generated_from_the_rule_readmes() {
+    let set = tollgate::cli::load_policies(&[], false, false);
+    let want = tollgate::policy::rules_markdown(&set.rules);
+    let path = repo_root().join("docs/rules.md");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/rules.md is stale: run `UPDATE_DOCS=1 cargo test --test pack`"
+    );
+    // Every built-in rule has its README, and 17 rules exist.
+    let builtin: Vec<_> = set.rules.iter().filter(|r| r.builtin).collect();
+    assert_eq!(
+        builtin.len(),
+        17,
+        "{:?}",
+        builtin.iter().map(|r| &r.id).collect::<Vec<_>>()
+    );
+    for r in builtin {
+        assert!(r.readme.is_some(), "{} has no README", r.id);
+        assert!(r.title.is_some(), "{} has no title", r.id);
+    }
+}

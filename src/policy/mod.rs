@@ -699,3 +699,69 @@ pub fn raw_finding(item: &Value) -> Result<RawFinding, String> {
         }),
     }
 }
+
+/// tollgate's own rules, documented beside the Rego ones.
+pub const INTERNAL_RULE_DOCS: [(&str, &str, &str); 4] = [
+    (
+        "parse-error",
+        "error",
+        "A file that tollgate should read does not parse (YAML or JSON syntax, a truncated report, invalid UTF-8, a file over the size limit, an alias bomb or pathological nesting). It is reported at the error's line and column; every other file is still checked.",
+    ),
+    (
+        "waiver-expired",
+        "warning",
+        "A waiver (inline `# tollgate: ignore[…] expires=…` or a `.tollgate.yml` `waivers:` entry) whose expiry date has passed. It suppresses nothing any more; renew it with a reason or fix the findings.",
+    ),
+    (
+        "waiver-unused",
+        "note",
+        "A waiver that matches no finding: remove it, so that dead exceptions do not pile up.",
+    ),
+    (
+        "waiver-without-reason",
+        "warning",
+        "A waiver that gives no reason. It still waives; say why the exception is acceptable.",
+    ),
+];
+
+/// `docs/rules.md`: every built-in rule's documentation, in one page with an anchor per id.
+pub fn rules_markdown(rules: &[Rule]) -> String {
+    let mut out = String::from(
+        "# Built-in rules\n\n<!-- Generated from policies/*/*/README.md by `UPDATE_DOCS=1 cargo test --test pack`. -->\n\n| id | input | severity | title |\n|---|---|---|---|\n",
+    );
+    let builtin: Vec<&Rule> = rules.iter().filter(|r| r.builtin).collect();
+    for r in &builtin {
+        out.push_str(&format!(
+            "| [`{}`](#{}) | {} | {} | {} |\n",
+            r.id,
+            r.id,
+            r.input_names(),
+            r.severity.name(),
+            r.title.as_deref().unwrap_or("")
+        ));
+    }
+    for (id, sev, _) in INTERNAL_RULE_DOCS {
+        out.push_str(&format!(
+            "| [`{id}`](#{id}) | any | {sev} | tollgate's own diagnostic |\n"
+        ));
+    }
+    for r in &builtin {
+        out.push_str(&format!("\n<a id=\"{}\"></a>\n\n", r.id));
+        let readme = r.readme.clone().unwrap_or_else(|| format!("# {}\n", r.id));
+        // Each README starts with `# id`: nest it one level down.
+        for line in readme.lines() {
+            if line.starts_with('#') {
+                out.push('#');
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push_str("\n## tollgate's own rules\n");
+    for (id, sev, doc) in INTERNAL_RULE_DOCS {
+        out.push_str(&format!(
+            "\n<a id=\"{id}\"></a>\n\n### {id}\n\n**Severity:** {sev}\n\n{doc}\n"
+        ));
+    }
+    out
+}

@@ -35,8 +35,8 @@ deny contains result.fail(["spec", "strategy", "rollingUpdate", "maxUnavailable"
 	value := object.get(input, ["spec", "strategy", "rollingUpdate", "maxUnavailable"], "25%")
 	not within_limit(value)
 	msg := sprintf(
-		"%s may take %v ready pods out of service during a rollout (maxUnavailable%s); set maxUnavailable: %v",
-		[k8s.name, value, default_note, cfg.max_unavailable],
+		"%s may take %v ready pods out of service during a rollout (maxUnavailable: %v%s); set maxUnavailable: %v",
+		[k8s.name, value, value, default_note, cfg.max_unavailable],
 	)
 }
 
@@ -48,7 +48,7 @@ deny contains result.fail(["spec", "strategy", "rollingUpdate", "maxSurge"], msg
 	msg := sprintf("%s has maxSurge %v: with maxUnavailable 0 a rollout can never make progress; set maxSurge to 1 or more", [k8s.name, value])
 }
 
-default_note := " defaults to 25%" if {
+default_note := ", the default when it is not set" if {
 	not input.spec.strategy.rollingUpdate.maxUnavailable
 } else := ""
 
