@@ -212,30 +212,53 @@ pub fn evaluate<'p>(
     docs: &[Document],
     combine: bool,
 ) -> (Vec<(usize, &'p Rule, RawFinding)>, Vec<Diagnostic>) {
-    let doc_rules: Vec<&Rule> = policies
+    let doc_rules: Vec<usize> = policies
         .rules
         .iter()
-        .filter(|r| r.scope == Scope::Document && !(combine && r.conftest))
+        .enumerate()
+        .filter(|(_, r)| r.scope == Scope::Document && !(combine && r.conftest))
+        .map(|(i, _)| i)
         .collect();
+    let batch = policy::Batch::new(policies, &doc_rules);
+    let base = batch
+        .as_ref()
+        .map(|b| &b.engine)
+        .unwrap_or(&policies.engine);
     let per_doc: Vec<(Vec<(usize, &Rule, RawFinding)>, Vec<Diagnostic>)> = docs
         .par_iter()
         .enumerate()
         .map_init(
-            || policies.engine.clone(),
+            || base.clone(),
             |engine, (i, doc)| {
                 let mut found = Vec::new();
                 let mut errs = Vec::new();
-                let rules: Vec<&&Rule> = doc_rules
+                let rules: Vec<&Rule> = doc_rules
                     .iter()
+                    .map(|&r| &policies.rules[r])
                     .filter(|r| r.applies_to(doc.kind))
                     .collect();
                 if rules.is_empty() {
                     return (found, errs);
                 }
                 engine.set_input(regorus::Value::from(doc.value.clone()));
-                for rule in rules {
+                // The batch first; the rules it leaves out (conftest exceptions), or all of
+                // them one by one when it fails, so that an error names its rule.
+                let batched = batch
+                    .as_ref()
+                    .map(|b| b.evaluate(engine, doc.kind, &policies.rules));
+                let one_by_one: Vec<&Rule> = match batched {
+                    Some(Ok(raws)) => {
+                        found.extend(
+                            raws.into_iter()
+                                .map(|(r, raw)| (i, &policies.rules[r], raw)),
+                        );
+                        rules.into_iter().filter(|r| r.exception).collect()
+                    }
+                    _ => rules,
+                };
+                for rule in one_by_one {
                     match policy::evaluate(engine, rule) {
-                        Ok(raws) => found.extend(raws.into_iter().map(|r| (i, *rule, r))),
+                        Ok(raws) => found.extend(raws.into_iter().map(|r| (i, rule, r))),
                         Err(mut d) => {
                             d.message = format!("{} (on {})", d.message, doc.path());
                             errs.push(d)

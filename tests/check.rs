@@ -475,3 +475,41 @@ fn project_findings_land_on_the_right_list_item() {
         vec![("name-first".into(), "list.yaml".into(), 8, 5, 8, 20)]
     );
 }
+
+#[test]
+fn named_files_limit_the_report_not_the_context() {
+    // As pre-commit calls it: only the staged files are named, but project rules see the repo.
+    let s = Scratch::new("precommit-context");
+    std::fs::create_dir_all(s.path().join(".git")).unwrap();
+    s.write(
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        mode: [DEMO, LIVE]\n    env:\n      GOVERNANCE_MODE: ${{ matrix.mode }}\n    steps:\n      - run: make test\n",
+    );
+    s.write(
+        ".github/workflows/lint.yml",
+        "on: push\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make lint\n        continue-on-error: true\n",
+    );
+    s.write(
+        "compose.yaml",
+        "services:\n  api:\n    image: api\n    environment: {GOVERNANCE_MODE: DEMO}\n",
+    );
+    let o = run_in(
+        s.path(),
+        &["check", "-f", "json", ".github/workflows/lint.yml"],
+    );
+    let v = json(&o);
+    let locs = locations(&v);
+    assert_eq!(locs.len(), 1, "{v}");
+    assert_eq!(locs[0].0, "workflow-continue-on-error");
+    assert_eq!(locs[0].1, ".github/workflows/lint.yml");
+    assert_eq!(v["summary"]["files"], 1);
+    // Without the matrix anywhere, the governance rule fires on ci.yml, which is reported only
+    // when named.
+    s.write(".github/workflows/ci.yml", "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n");
+    let o = run_in(
+        s.path(),
+        &["check", "-f", "json", ".github/workflows/ci.yml"],
+    );
+    let rules: Vec<String> = locations(&json(&o)).into_iter().map(|l| l.0).collect();
+    assert_eq!(rules, vec!["workflow-governance-matrix"]);
+}

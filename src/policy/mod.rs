@@ -554,33 +554,124 @@ pub fn evaluate(engine: &mut Engine, rule: &Rule) -> Result<Vec<RawFinding>, Dia
             d.message = format!("rule {}: evaluation failed: {}", rule.id, d.message);
             d
         })?;
-        let value: Value = match value {
-            regorus::Value::Undefined => continue,
-            v => serde_json::to_value(&v).unwrap_or(Value::Null),
-        };
-        let severity = rule.entry_severity(entry);
-        let items: Vec<Value> = match value {
-            Value::Array(a) => a,
-            Value::Bool(true) => vec![Value::String(format!("{} is true", entry))],
-            Value::Bool(false) | Value::Null => Vec::new(),
-            other => vec![other],
-        };
-        for item in items {
-            let mut raw = raw_finding(&item).map_err(|m| {
-                Diagnostic::at(
-                    format!("rule {}: {m}", rule.id),
-                    rule.file.clone(),
-                    rule.line,
-                    1,
-                )
-            })?;
-            if raw.severity.is_none() && severity != rule.severity {
-                raw.severity = Some(severity);
-            }
-            out.push(raw);
-        }
+        out.extend(entry_results(rule, entry, value)?);
     }
     Ok(out)
+}
+
+/// Converts the value of one entry rule (`deny`, `warn_x`, …) into raw findings.
+fn entry_results(
+    rule: &Rule,
+    entry: &str,
+    value: regorus::Value,
+) -> Result<Vec<RawFinding>, Diagnostic> {
+    let value: Value = match value {
+        regorus::Value::Undefined => return Ok(Vec::new()),
+        v => serde_json::to_value(&v).unwrap_or(Value::Null),
+    };
+    let severity = rule.entry_severity(entry);
+    let items: Vec<Value> = match value {
+        Value::Array(a) => a,
+        Value::Bool(true) => vec![Value::String(format!("{entry} is true"))],
+        Value::Bool(false) | Value::Null => Vec::new(),
+        other => vec![other],
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let mut raw = raw_finding(&item).map_err(|m| {
+            Diagnostic::at(
+                format!("rule {}: {m}", rule.id),
+                rule.file.clone(),
+                rule.line,
+                1,
+            )
+        })?;
+        if raw.severity.is_none() && severity != rule.severity {
+            raw.severity = Some(severity);
+        }
+        out.push(raw);
+    }
+    Ok(out)
+}
+
+/// Every document rule of one input kind, evaluated by a single query: a generated package
+/// whose `results` object holds each rule's entries. One evaluation per document instead of
+/// one per rule, and the library rules (`tollgate.lib.*`) are computed once for all of them.
+pub struct Batch {
+    pub engine: Engine,
+    /// Per kind: the query, and the (rule, entry) behind each key of its result.
+    pub kinds: std::collections::HashMap<Kind, (String, Vec<(usize, String)>)>,
+}
+
+impl Batch {
+    /// Builds the batch for `rules` (indices into `set.rules`). Rules with conftest exceptions
+    /// are left out (they are evaluated one by one). `None` if the generated module does not
+    /// compile, in which case callers evaluate rule by rule.
+    pub fn new(set: &PolicySet, rules: &[usize]) -> Option<Batch> {
+        let mut engine = set.engine.clone();
+        engine.set_rego_v0(false);
+        let mut kinds = std::collections::HashMap::new();
+        for kind in Kind::ALL {
+            let mut text = format!(
+                "package tollgate.batch.{}\n\nimport rego.v1\n\n",
+                kind.name()
+            );
+            let mut keys = Vec::new();
+            for &i in rules {
+                let r = &set.rules[i];
+                if r.exception || !r.applies_to(kind) {
+                    continue;
+                }
+                for entry in &r.entries {
+                    let key = format!("{i}:{entry}");
+                    text.push_str(&format!(
+                        "results[{key:?}] := v if {{\n\tv := data.{}.{entry}\n}}\n\n",
+                        r.package
+                    ));
+                    keys.push((i, entry.clone()));
+                }
+            }
+            if keys.is_empty() {
+                continue;
+            }
+            engine
+                .add_policy(format!("<batch:{}>", kind.name()), text)
+                .ok()?;
+            kinds.insert(
+                kind,
+                (format!("data.tollgate.batch.{}.results", kind.name()), keys),
+            );
+        }
+        engine.eval_query("true".to_string(), false).ok()?;
+        Some(Batch { engine, kinds })
+    }
+
+    /// Evaluates the batch of `kind` with `engine`'s current input. `Err(())` when the batch
+    /// failed as a whole (a runtime error in some rule): evaluate rule by rule to locate it.
+    pub fn evaluate(
+        &self,
+        engine: &mut Engine,
+        kind: Kind,
+        rules: &[Rule],
+    ) -> Result<Vec<(usize, RawFinding)>, ()> {
+        let Some((query, keys)) = self.kinds.get(&kind) else {
+            return Ok(Vec::new());
+        };
+        let value = engine.eval_rule(query.clone()).map_err(|_| ())?;
+        let mut out = Vec::new();
+        for (i, entry) in keys {
+            let key = regorus::Value::String(format!("{i}:{entry}").into());
+            let v = match &value {
+                regorus::Value::Object(o) => {
+                    o.get(&key).cloned().unwrap_or(regorus::Value::Undefined)
+                }
+                _ => regorus::Value::Undefined,
+            };
+            let raws = entry_results(&rules[*i], entry, v).map_err(|_| ())?;
+            out.extend(raws.into_iter().map(|r| (*i, r)));
+        }
+        Ok(out)
+    }
 }
 
 /// The rule names a package's conftest `exception` rules exempt for the current input.
