@@ -3,6 +3,9 @@
 use super::*;
 use crate::source::yaml;
 
+/// (line, column, end line, end column).
+type Loc = (u32, u32, u32, u32);
+
 fn parse_path(p: &str) -> Vec<Seg> {
     if p.is_empty() {
         return Vec::new();
@@ -16,7 +19,7 @@ fn parse_path(p: &str) -> Vec<Seg> {
 }
 
 /// Locates `path` in document `doc` of `text`.
-fn at(text: &str, doc: usize, path: &str) -> (u32, u32, u32, u32) {
+fn at(text: &str, doc: usize, path: &str) -> Loc {
     let lines = LineIndex::new(text);
     let docs = yaml::parse(text, &lines, yaml::Limits::default()).expect("parses");
     let l = locate(&docs[doc].spans, &parse_path(path));
@@ -54,7 +57,7 @@ spec:
 
 #[test]
 fn block_and_flow_style() {
-    let cases: &[(&str, (u32, u32, u32, u32))] = &[
+    let cases: &[(&str, Loc)] = &[
         ("kind", (3, 1, 3, 17)),
         ("metadata", (4, 1, 4, 9)),       // block mapping: key only
         ("metadata/name", (5, 3, 5, 12)), // scalar: key to end of value
@@ -136,7 +139,7 @@ services:
 ";
     // `*hc` is undefined above: use a valid variant for the alias cases.
     let text = text.replace("    healthcheck: *hc\n", "    env: &hc {A: 1}\n");
-    let cases: &[(&str, (u32, u32, u32, u32))] = &[
+    let cases: &[(&str, Loc)] = &[
         ("services/web/restart", (7, 5, 7, 18)), // merged: the `<<: *defaults` entry
         ("services/web/healthcheck/test", (7, 5, 7, 18)),
         ("services/web/image", (8, 5, 8, 17)),
@@ -208,7 +211,7 @@ data:
   empty:
   'it''s': ok
 ";
-    let cases: &[(&str, (u32, u32, u32, u32))] = &[
+    let cases: &[(&str, Loc)] = &[
         ("data/redis.conf", (3, 3, 3, 13)), // block scalar: the key
         ("data/quoted key", (6, 3, 6, 25)),
         ("data/plain", (7, 3, 7, 34)),
@@ -244,7 +247,7 @@ fn crlf_line_endings() {
 #[test]
 fn json_documents() {
     let text = "{\n  \"SchemaVersion\": 2,\n  \"Results\": [\n    {\n      \"Target\": \"app\",\n      \"Vulnerabilities\": [\n        {\"VulnerabilityID\": \"CVE-1\", \"Severity\": \"HIGH\"}\n      ]\n    }\n  ]\n}\n";
-    let cases: &[(&str, (u32, u32, u32, u32))] = &[
+    let cases: &[(&str, Loc)] = &[
         ("SchemaVersion", (2, 3, 2, 21)),
         ("Results/0/Target", (5, 7, 5, 22)),
         (
@@ -340,7 +343,7 @@ fn hostile_input_is_an_error_not_a_crash() {
         let prev = format!("*a{}", i - 1);
         bomb.push_str(&format!(
             "a{i}: &a{i} [{}]\n",
-            vec![prev.as_str(); 9].join(", ")
+            [prev.as_str(); 9].join(", ")
         ));
     }
     let e = yaml::parse(&bomb, &LineIndex::new(&bomb), limits).unwrap_err();

@@ -186,7 +186,7 @@ fn hostile_yaml_is_a_parse_error_not_a_crash() {
         let prev = format!("*a{}", i - 1);
         bomb.push_str(&format!(
             "a{i}: &a{i} [{}]\n",
-            vec![prev.as_str(); 9].join(", ")
+            [prev.as_str(); 9].join(", ")
         ));
     }
     s.write("bomb.yaml", &bomb);

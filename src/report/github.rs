@@ -53,7 +53,7 @@ pub fn command(s: Severity) -> &'static str {
 /// One annotation command, without the trailing newline.
 pub fn annotation(ctx: &Context<'_>, f: &Finding) -> String {
     let mut msg = f.message.clone();
-    if let Some(t) = markdown::rule_title(ctx, &f.rule) {
+    if let Some(t) = markdown::help(ctx, f) {
         let _ = write!(msg, "\nhelp: {t}");
     }
     if let Some(url) = markdown::rule_doc(ctx, &f.rule) {
@@ -111,7 +111,12 @@ impl Report for Github {
                 }
             }
             props.push("title=tollgate".into());
-            let _ = writeln!(out, "::error {}::{}", props.join(","), escape_data(&d.message));
+            let _ = writeln!(
+                out,
+                "::error {}::{}",
+                props.join(","),
+                escape_data(&d.message)
+            );
         }
         let _ = writeln!(out, "tollgate: {}", markdown::counts(ctx));
         let hidden = hidden_annotations(ctx);
@@ -190,11 +195,15 @@ pub fn append_step_summary(ctx: &Context<'_>) -> std::io::Result<bool> {
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
         return Ok(false);
     };
-    let text = step_summary(ctx, &Links::from_env());
+    let mut text = step_summary(ctx, &Links::from_env());
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)?;
+    if file.metadata()?.len() > 0 {
+        // A blank line ends whatever an earlier step wrote.
+        text.insert(0, '\n');
+    }
     file.write_all(text.as_bytes())?;
     Ok(true)
 }
@@ -205,7 +214,10 @@ mod tests {
 
     #[test]
     fn escapes_like_the_actions_toolkit() {
-        assert_eq!(escape_data("100% done\r\nnext: a,b"), "100%25 done%0D%0Anext: a,b");
+        assert_eq!(
+            escape_data("100% done\r\nnext: a,b"),
+            "100%25 done%0D%0Anext: a,b"
+        );
         assert_eq!(
             escape_property("dir:a,b/100%\n.yml"),
             "dir%3Aa%2Cb/100%25%0A.yml"

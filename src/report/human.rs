@@ -61,7 +61,10 @@ fn render_finding(ctx: &Context<'_>, f: &Finding, renderer: &Renderer) -> String
     if f.path.is_none() && f.rule != crate::finding::PARSE_ERROR {
         footers.push("note: the rule gave no path: shown at the document's start".into());
     }
-    if f.rule != crate::finding::PARSE_ERROR {
+    // Documented rules: the built-in pack and tollgate's own.
+    let documented = ctx.rules.iter().any(|r| r.id == f.rule && r.builtin)
+        || crate::config::INTERNAL_RULES.contains(&f.rule.as_str());
+    if documented && f.rule != crate::finding::PARSE_ERROR {
         footers.push(format!("note: see {}", rule_url(&f.rule)));
     }
     let mut report: Vec<Group> = vec![group];

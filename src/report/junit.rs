@@ -97,7 +97,7 @@ fn failure_body(ctx: &Context<'_>, f: &Finding) -> String {
             r.file, r.span.start.line, r.span.start.column, r.message
         );
     }
-    if let Some(t) = super::markdown::rule_title(ctx, &f.rule) {
+    if let Some(t) = super::markdown::help(ctx, f) {
         let _ = writeln!(body, "help: {t}");
     }
     if let Some(u) = super::markdown::rule_doc(ctx, &f.rule) {
@@ -308,6 +308,9 @@ mod tests {
                 Err(e) => panic!("{e}: {xml}"),
             }
         }
-        assert!(xml.contains("<testsuites name=\"tollgate\" tests=\"0\""), "{xml}");
+        assert!(
+            xml.contains("<testsuites name=\"tollgate\" tests=\"0\""),
+            "{xml}"
+        );
     }
 }

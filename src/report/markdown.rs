@@ -195,21 +195,31 @@ pub fn rule_table(ctx: &Context<'_>) -> String {
     if by_rule.is_empty() {
         return String::new();
     }
-    let mut out = String::from("| Rule | Title | Errors | Warnings | Notes |\n|---|---|--:|--:|--:|\n");
+    let mut out =
+        String::from("| Rule | Title | Errors | Warnings | Notes |\n|---|---|--:|--:|--:|\n");
     for (rule, c) in by_rule {
-        let title = rule_title(ctx, rule).map(|t| escape(&t)).unwrap_or_default();
+        let title = rule_title(ctx, rule)
+            .map(|t| escape(&t))
+            .unwrap_or_default();
         let id = link(&code(rule), rule_doc(ctx, rule));
         let _ = writeln!(out, "| {id} | {title} | {} | {} | {} |", c[0], c[1], c[2]);
     }
     out
 }
 
-/// A rule's title: from its METADATA, else from one of its findings.
+/// A rule's title: from its METADATA (or [`super::sarif::INTERNAL`]), else from one of its
+/// findings.
 pub fn rule_title(ctx: &Context<'_>, rule: &str) -> Option<String> {
     ctx.rules
         .iter()
         .find(|r| r.id == rule)
         .and_then(|r| r.title.clone())
+        .or_else(|| {
+            super::sarif::INTERNAL
+                .iter()
+                .find(|i| i.id == rule)
+                .map(|i| i.title.to_string())
+        })
         .or_else(|| {
             ctx.outcome
                 .findings
@@ -217,6 +227,15 @@ pub fn rule_title(ctx: &Context<'_>, rule: &str) -> Option<String> {
                 .find(|f| f.rule == rule)
                 .and_then(|f| f.title.clone())
         })
+}
+
+/// The help line of a finding: its rule's title, else the finding's own.
+pub fn help(ctx: &Context<'_>, f: &Finding) -> Option<String> {
+    ctx.rules
+        .iter()
+        .find(|r| r.id == f.rule)
+        .and_then(|r| r.title.clone())
+        .or_else(|| f.title.clone())
 }
 
 /// The documentation link of a built-in rule (team rules have none).
@@ -368,7 +387,10 @@ mod tests {
         assert_eq!(code("k8s-probes"), "`k8s-probes`");
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("`a"), "`` `a ``");
-        assert_eq!(encode_path("dir with space/a(1).yml"), "dir%20with%20space/a%281%29.yml");
+        assert_eq!(
+            encode_path("dir with space/a(1).yml"),
+            "dir%20with%20space/a%281%29.yml"
+        );
     }
 
     #[test]

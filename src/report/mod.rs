@@ -1,8 +1,12 @@
 //! Output formats, one module each behind [`Report`]. A new format is a module, a [`Format`]
 //! variant and a line in [`Format::report`].
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -32,6 +36,14 @@ pub fn rule_url(rule: &str) -> String {
 pub enum Format {
     Human,
     Json,
+    /// GitHub Actions annotations (and the job summary when `GITHUB_STEP_SUMMARY` is set).
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// Markdown, for pull-request comments.
+    Markdown,
 }
 
 impl Format {
@@ -39,6 +51,10 @@ impl Format {
         match self {
             Format::Human => Box::new(human::Human),
             Format::Json => Box::new(json::Json),
+            Format::Github => Box::new(github::Github),
+            Format::Sarif => Box::new(sarif::Sarif),
+            Format::Junit => Box::new(junit::Junit),
+            Format::Markdown => Box::new(markdown::Markdown),
         }
     }
 }
@@ -70,15 +86,27 @@ impl std::str::FromStr for FormatSpec {
     }
 }
 
-/// Renders `spec` to its destination (stdout or a file).
+/// Renders `spec` to its destination (stdout or a file, whose folder is created). The `github` format also appends the
+/// job summary to `GITHUB_STEP_SUMMARY` when that is set (a failure to do so is a warning).
 pub fn emit(spec: &FormatSpec, ctx: &Context<'_>) -> std::io::Result<()> {
     let text = spec.format.report().render(ctx);
     match &spec.path {
-        Some(p) => std::fs::write(p, text),
+        Some(p) => {
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(p, text)?
+        }
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())?;
-            out.flush()
+            out.flush()?
         }
     }
+    if spec.format == Format::Github {
+        if let Err(e) = github::append_step_summary(ctx) {
+            eprintln!("warning: cannot write the job summary to GITHUB_STEP_SUMMARY: {e}");
+        }
+    }
+    Ok(())
 }

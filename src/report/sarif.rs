@@ -399,7 +399,11 @@ fn descriptors(ctx: &Context<'_>) -> Vec<Descriptor> {
         let title = r.title.clone().unwrap_or_else(|| r.id.clone());
         let full = r.description.clone().unwrap_or_else(|| title.clone());
         let help_text = if r.builtin {
-            format!("{full}\n\nSee {} or run `tollgate explain {}`.", rule_url(&r.id), r.id)
+            format!(
+                "{full}\n\nSee {} or run `tollgate explain {}`.",
+                rule_url(&r.id),
+                r.id
+            )
         } else {
             format!("{full}\n\nDefined in {}:{}.", r.file, r.line)
         };
@@ -634,8 +638,14 @@ mod tests {
         let changed = fingerprints(&outcome("x: 1\nimage: pinned\n", &[2]));
         assert_ne!(before, changed);
         let twice = fingerprints(&outcome("image: latest\nimage: latest\n", &[1, 2]));
-        assert_eq!(twice[0].split_once(':').unwrap().0, twice[1].split_once(':').unwrap().0);
-        assert!(twice[0].ends_with(":1") && twice[1].ends_with(":2"), "{twice:?}");
+        assert_eq!(
+            twice[0].split_once(':').unwrap().0,
+            twice[1].split_once(':').unwrap().0
+        );
+        assert!(
+            twice[0].ends_with(":1") && twice[1].ends_with(":2"),
+            "{twice:?}"
+        );
         assert_eq!(twice[0], before[0]);
     }
 
