@@ -26,19 +26,6 @@ const GITHUB_VARS: &[&str] = &[
     "TOLLGATE_LINK_SHA",
 ];
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A copy of `fixtures/formats/` outside the repository (so that no configuration of the
 /// repository applies to it).
 fn fixture(name: &str) -> Scratch {

@@ -141,34 +141,14 @@ impl Report for Github {
 /// The job summary: counts, findings by rule, then every finding with a link to its line.
 pub fn step_summary(ctx: &Context<'_>, links: &Links) -> String {
     let o = ctx.outcome;
-    let mut out = String::new();
-    let verdict = if o.active().count() == 0 && o.errors.is_empty() {
-        "passed"
-    } else {
-        "failed"
-    };
-    let _ = writeln!(out, "## tollgate: {verdict}\n");
-    let _ = writeln!(out, "{}\n", markdown::counts(ctx));
     let hidden = hidden_annotations(ctx);
-    if hidden > 0 {
-        let _ = writeln!(
-            out,
-            "> GitHub shows at most {n} annotations of each kind per step: {hidden} of this run's annotations may be hidden. Every finding is listed below.\n",
+    let note = (hidden > 0).then(|| {
+        format!(
+            "> GitHub shows at most {n} annotations of each kind per step: {hidden} of this run's annotations may be hidden. Every finding is listed below.",
             n = ANNOTATIONS_PER_KIND
-        );
-    }
-    let table = markdown::rule_table(ctx);
-    if !table.is_empty() {
-        out.push_str(&table);
-        out.push('\n');
-    }
-    if !o.errors.is_empty() {
-        out.push_str("### Policy or configuration errors\n\n");
-        for d in &o.errors {
-            out.push_str(&markdown::diagnostic_item(d, links));
-        }
-        out.push('\n');
-    }
+        )
+    });
+    let mut out = markdown::overview(ctx, links, note.as_deref());
     let active: Vec<&Finding> = o.active().collect();
     if !active.is_empty() {
         out.push_str("### Findings\n\n");

@@ -275,18 +275,21 @@ pub fn diagnostic_item(d: &Diagnostic, links: &Links) -> String {
     format!("- **error** {at}{}\n", escape(&d.message))
 }
 
-/// Renders with explicit links and limits (the [`Report`] impl reads them from the environment).
-pub fn render_with(ctx: &Context<'_>, links: &Links, limits: Limits) -> String {
+/// The head of a report (verdict, counts, an optional note, findings by rule, errors), shared
+/// by this format and the GitHub job summary.
+pub fn overview(ctx: &Context<'_>, links: &Links, note: Option<&str>) -> String {
     let o = ctx.outcome;
     let mut out = String::new();
-    let active = o.active().count();
-    let verdict = if active == 0 && o.errors.is_empty() {
+    let verdict = if o.active().count() == 0 && o.errors.is_empty() {
         "passed"
     } else {
         "failed"
     };
     let _ = writeln!(out, "## tollgate: {verdict}\n");
     let _ = writeln!(out, "{}\n", counts(ctx));
+    if let Some(n) = note {
+        let _ = writeln!(out, "{n}\n");
+    }
     let table = rule_table(ctx);
     if !table.is_empty() {
         out.push_str(&table);
@@ -299,6 +302,13 @@ pub fn render_with(ctx: &Context<'_>, links: &Links, limits: Limits) -> String {
         }
         out.push('\n');
     }
+    out
+}
+
+/// Renders with explicit links and limits (the [`Report`] impl reads them from the environment).
+pub fn render_with(ctx: &Context<'_>, links: &Links, limits: Limits) -> String {
+    let o = ctx.outcome;
+    let mut out = overview(ctx, links, None);
     // Findings by file, in report order.
     let mut files: Vec<(&str, Vec<&Finding>)> = Vec::new();
     for f in o.active() {

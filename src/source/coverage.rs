@@ -420,12 +420,7 @@ pub fn load_cobertura(source: Arc<SourceFile>, explicit: bool) -> Loaded {
 
 /// True when an XML file that does not parse was plausibly a coverage report.
 fn claims_xml(source: &SourceFile) -> bool {
-    let name = source
-        .path
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let name = source.file_name_lower();
     name.contains("cobertura") || name.contains("coverage") || source.text.contains("<coverage")
 }
 

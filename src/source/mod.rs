@@ -91,6 +91,15 @@ impl SourceFile {
         self.lines.pos(&self.text, offset)
     }
 
+    /// The file name, lower-cased.
+    pub fn file_name_lower(&self) -> String {
+        self.path
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    }
+
     pub fn line_span(&self, line: u32) -> Span {
         self.lines.line_span(&self.text, line)
     }
@@ -237,12 +246,7 @@ pub fn parse_structured(
 /// True when a JSON file that does not parse was plausibly meant for tollgate: a Trivy report,
 /// a coverage summary or a Kubernetes manifest (by its name or its first bytes).
 fn claims_json(source: &SourceFile) -> bool {
-    let name = source
-        .path
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let name = source.file_name_lower();
     let head: String = source.text.chars().take(4096).collect();
     name.starts_with("trivy")
         || name.contains("coverage")
