@@ -15,8 +15,18 @@ compose_docs contains doc if {
 	is_object(doc.content)
 }
 
+# doc_folders: [folder, document] pairs, computed once per evaluation (rules are cached;
+# functions are not, and a function over every document per service was quadratic).
+doc_folders := [[folder(doc.file), doc] | some doc in compose_docs]
+
+# docs_by_folder: folder -> the compose documents in it.
+docs_by_folder[dir] := {doc | some p in doc_folders; p[0] == dir; doc := p[1]} if {
+	some q in doc_folders
+	dir := q[0]
+}
+
 # folder_docs(dir): the compose documents in folder `dir`.
-folder_docs(dir) := {doc | some doc in compose_docs; folder(doc.file) == dir}
+folder_docs(dir) := object.get(docs_by_folder, dir, set())
 
 # services(content): the `services` mapping of a compose file ({} when absent).
 services(content) := s if {
@@ -26,7 +36,14 @@ services(content) := s if {
 
 # folder_services(dir): every service name defined by a compose file of folder `dir`, or by a
 # compose file it `include`s.
-folder_services(dir) := {name |
+folder_services(dir) := object.get(services_by_folder, dir, set())
+
+services_by_folder[dir] := names if {
+	some dir, _ in docs_by_folder
+	names := folder_services_of(dir)
+}
+
+folder_services_of(dir) := {name |
 	some doc in folder_docs(dir)
 	some name, _ in services(doc.content)
 } | {name |
@@ -79,7 +96,14 @@ resolved(inc) if {
 
 # completion_targets(dir): services that some service of folder `dir` waits for with
 # `condition: service_completed_successfully`: they run to completion (migrations, seeders).
-completion_targets(dir) := {dep |
+completion_targets(dir) := object.get(completion_by_folder, dir, set())
+
+completion_by_folder[dir] := deps if {
+	some dir, _ in docs_by_folder
+	deps := completion_targets_of(dir)
+}
+
+completion_targets_of(dir) := {dep |
 	some doc in folder_docs(dir)
 	some _, svc in services(doc.content)
 	is_object(svc)
