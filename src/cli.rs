@@ -148,6 +148,10 @@ pub struct TestArgs {
     /// Extra JSON or YAML data file (repeatable).
     #[arg(long = "data", short = 'd')]
     pub data: Vec<PathBuf>,
+    /// Run only the `test_` rules of packages matching this glob (repeatable), as
+    /// `conftest verify --namespace` does; default: every package.
+    #[arg(long = "namespace", short = 'n')]
+    pub namespaces: Vec<String>,
     /// Print every test, not only failures.
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -235,7 +239,7 @@ pub fn read_data_files(
     out
 }
 
-fn glob_match(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     globset::GlobBuilder::new(pattern)
         .literal_separator(false)
         .build()

@@ -358,8 +358,24 @@ pub fn run_cli(args: TestArgs) -> i32 {
     });
     let mut errors = Vec::new();
     let data = crate::cli::read_data_files(&args.data, &mut errors);
-    let (results, more) = run_tests_with(&args.dirs, &args.policies, &data, &today);
+    let (mut results, more) = run_tests_with(&args.dirs, &args.policies, &data, &today);
     errors.extend(more);
+    if !args.namespaces.is_empty() {
+        // `data.<package>.<test>`: keep the packages a namespace glob matches.
+        results.retain(|r| {
+            match r
+                .name
+                .strip_prefix("data.")
+                .and_then(|n| n.rsplit_once('.'))
+            {
+                Some((pkg, _)) => args
+                    .namespaces
+                    .iter()
+                    .any(|g| crate::cli::glob_match(g, pkg)),
+                None => true,
+            }
+        });
+    }
     for e in &errors {
         println!("error: {}", crate::report::human::diagnostic_line(e));
     }

@@ -563,3 +563,26 @@ fn init_writes_a_valid_starter_and_schema_is_json() {
     let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(schema["type"], "object");
 }
+
+#[test]
+fn test_command_filters_by_namespace() {
+    let s = Scratch::new("team-tests-ns");
+    s.write(
+        "policy/a_test.rego",
+        "package team.a_test\n\nimport rego.v1\n\ntest_a if true\n",
+    );
+    s.write(
+        "policy/b_test.rego",
+        "package other.b_test\n\nimport rego.v1\n\ntest_b if false\n",
+    );
+    let o = run_in(s.path(), &["test", "policy"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let o = run_in(s.path(), &["test", "policy", "--namespace", "team.*"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("tollgate: 1 passed, 0 failed, 0 skipped"),
+        "{out}"
+    );
+}
