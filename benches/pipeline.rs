@@ -55,7 +55,7 @@ fn bench(label: &str, dir: &Path, runs: usize) {
         t_load.push(t.elapsed());
         let t = Instant::now();
         let mut p = policies.clone();
-        p.set_data(&opts.settings, check::shared_data(&docs, &opts));
+        p.set_data(&opts.settings, check::shared_data(&docs, &opts.today, dir));
         let (raws, _) = check::evaluate(&p, &docs, false);
         let located: Vec<_> = raws
             .iter()

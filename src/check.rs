@@ -3,13 +3,13 @@
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Config;
 use crate::discover::{self, Candidate, DiscoverOptions};
 use crate::finding::{Diagnostic, Finding, Related, Severity};
-use crate::locate::{locate, path_to_string, Span};
+use crate::locate::{locate, path_to_string};
 use crate::policy::{self, PolicySet, RawFinding, Rule, Scope};
 use crate::source::{self, coverage, yaml, Document, Kind, SourceFile};
 
@@ -70,61 +70,37 @@ pub struct Outcome {
 pub fn load_file(c: &Candidate, opts: &CheckOptions) -> Result<source::Loaded, Diagnostic> {
     let meta = std::fs::metadata(&c.path)
         .map_err(|e| Diagnostic::in_file(format!("cannot read: {e}"), c.display.clone()))?;
+    // Both errors below are located parse errors with the file's (partial) text for snippets.
+    let located = |text: String, offset: usize, message: String| {
+        let source = SourceFile::new(c.display.clone(), text);
+        let mut loaded = source::Loaded::parse_error(&source, source.pos(offset), message);
+        loaded.source = Some(source);
+        loaded
+    };
     if meta.len() > opts.max_file_size {
-        let source = SourceFile::new(c.display.clone(), String::new());
-        let span = Span::point(source.pos(0));
-        return Ok(source::Loaded {
-            documents: Vec::new(),
-            source: Some(source.clone()),
-            findings: vec![Finding::parse_error(
-                c.display.clone(),
-                Span {
-                    start: crate::locate::Pos {
-                        line: 1,
-                        column: 1,
-                        offset: 0,
-                    },
-                    end: crate::locate::Pos {
-                        line: 1,
-                        column: 2,
-                        offset: 1,
-                    },
-                }
-                .max(span),
-                format!(
-                    "file is {:.1} MiB, over the size limit of {:.1} MiB: not checked",
-                    meta.len() as f64 / 1048576.0,
-                    opts.max_file_size as f64 / 1048576.0
-                ),
-            )],
-        });
+        return Ok(located(
+            String::new(),
+            0,
+            format!(
+                "file is {:.1} MiB, over the size limit of {:.1} MiB: not checked",
+                meta.len() as f64 / 1048576.0,
+                opts.max_file_size as f64 / 1048576.0
+            ),
+        ));
     }
     let bytes = std::fs::read(&c.path)
         .map_err(|e| Diagnostic::in_file(format!("cannot read: {e}"), c.display.clone()))?;
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
+            // The valid prefix ends at the bad byte: the error is underlined there.
             let valid = e.utf8_error().valid_up_to();
-            let bytes = e.into_bytes();
-            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
-            let source = SourceFile::new(c.display.clone(), prefix);
-            let pos = source.pos(valid);
-            return Ok(source::Loaded {
-                documents: Vec::new(),
-                source: Some(source.clone()),
-                findings: vec![Finding::parse_error(
-                    c.display.clone(),
-                    Span::new(
-                        pos,
-                        crate::locate::Pos {
-                            column: pos.column + 1,
-                            offset: pos.offset + 1,
-                            ..pos
-                        },
-                    ),
-                    format!("invalid UTF-8 at byte {valid}"),
-                )],
-            });
+            let prefix = String::from_utf8_lossy(&e.into_bytes()[..valid]).into_owned();
+            return Ok(located(
+                prefix,
+                valid,
+                format!("invalid UTF-8 at byte {valid}"),
+            ));
         }
     };
     // A UTF-8 byte-order mark is not content.
@@ -169,18 +145,13 @@ pub fn load_all(
 }
 
 /// Shared facts for per-document rules: `data.tollgate.today` and `data.tollgate.trivyignore`
-/// (the entries of the `.trivyignore` at the root of the first scanned path).
-pub fn shared_data(docs: &[Document], opts: &CheckOptions) -> Map<String, Value> {
+/// (the entries of the `.trivyignore` at the scan root, `root`).
+pub fn shared_data(docs: &[Document], today: &str, root: &Path) -> Map<String, Value> {
     let mut m = Map::new();
-    m.insert("today".into(), Value::String(opts.today.clone()));
-    let root = opts
-        .paths
-        .first()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
+    m.insert("today".into(), Value::String(today.to_string()));
     // Only the scan root's `.trivyignore`, as Trivy reads only the one where it runs.
     let root_dir = if root.is_dir() {
-        root.clone()
+        root.to_path_buf()
     } else {
         root.parent().map(PathBuf::from).unwrap_or_default()
     };
@@ -490,19 +461,18 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
     errors.extend(load_errors);
     errors.extend(policies.errors.iter().cloned());
     let mut policies = policies.clone();
-    let ctx_opts;
-    let data_opts = if explicit_only {
-        ctx_opts = CheckOptions {
-            paths: vec![roots[roots.len() - 1].clone()],
-            ..opts.clone()
-        };
-        &ctx_opts
+    // The scan root: the first path, or the repository when files are named.
+    let root = if explicit_only {
+        roots[roots.len() - 1].clone()
     } else {
-        opts
+        opts.paths
+            .first()
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("."))
     };
     errors.extend(policies.set_data_with(
         &opts.settings,
-        shared_data(&docs, data_opts),
+        shared_data(&docs, &opts.today, &root),
         &opts.user_data,
     ));
     let (raws, eval_errors) = evaluate(&policies, &docs, opts.combine);

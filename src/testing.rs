@@ -16,8 +16,6 @@ use crate::policy::{self, PolicySet, PolicySource};
 
 static TEST_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^(test_[A-Za-z0-9_]+|todo_[A-Za-z0-9_]+)\b").unwrap());
-static PACKAGE_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^\s*package\s+([A-Za-z_][\w.]*)").unwrap());
 static MARK_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"#\s*expect:\s*([A-Za-z0-9_\-/., ]+)").unwrap());
 
@@ -43,7 +41,7 @@ pub struct TestResult {
 pub fn unit_tests(set: &PolicySet, sources: &[PolicySource]) -> Vec<TestResult> {
     let mut out = Vec::new();
     for src in sources.iter().filter(|s| s.path.ends_with("_test.rego")) {
-        let Some(pkg) = PACKAGE_RE.captures(&src.text).map(|c| c[1].to_string()) else {
+        let Some(pkg) = policy::package_of(&src.text) else {
             continue;
         };
         let mut seen = BTreeSet::new();

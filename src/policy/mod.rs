@@ -122,6 +122,11 @@ static EXCEPTION_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^except
 static LOCATION_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"([^\s:]+\.rego):(\d+):(\d+)").unwrap());
 
+/// The package a Rego file declares.
+pub fn package_of(text: &str) -> Option<String> {
+    PACKAGE_RE.captures(text).map(|c| c[1].to_string())
+}
+
 /// Extracts `file:line:col` from a regorus error message.
 pub fn error_location(message: &str) -> Option<(String, u32, u32)> {
     let c = LOCATION_RE.captures(message)?;
@@ -182,6 +187,14 @@ pub struct LoadOptions {
     pub rego_v0: Option<bool>,
     /// Folders conftest's `parse_config_file` builtins may read from.
     pub read_roots: Vec<PathBuf>,
+}
+
+impl LoadOptions {
+    /// Whether `src` is read as Rego v0: as forced, else detected (built-in rules are v1).
+    fn is_v0(&self, src: &PolicySource) -> bool {
+        self.rego_v0
+            .unwrap_or_else(|| !src.builtin && looks_like_v0(&src.text))
+    }
 }
 
 /// The built-in pack's Rego files (tests only when asked).
@@ -287,10 +300,7 @@ impl PolicySet {
         let mut exception_packages = std::collections::BTreeSet::new();
         let mut loaded: Vec<&PolicySource> = Vec::new();
         for src in sources {
-            let v0 = opts
-                .rego_v0
-                .unwrap_or_else(|| !src.builtin && looks_like_v0(&src.text));
-            engine.set_rego_v0(v0);
+            engine.set_rego_v0(opts.is_v0(src));
             if let Err(e) = engine.add_policy(src.path.clone(), src.text.clone()) {
                 errors.push(diagnostic_from_error(&src.path, &e));
                 continue;
@@ -310,10 +320,7 @@ impl PolicySet {
                 let mut failed = Vec::new();
                 for src in pending {
                     let mut candidate = engine.clone();
-                    candidate.set_rego_v0(
-                        opts.rego_v0
-                            .unwrap_or_else(|| !src.builtin && looks_like_v0(&src.text)),
-                    );
+                    candidate.set_rego_v0(opts.is_v0(src));
                     let added = candidate
                         .add_policy(src.path.clone(), src.text.clone())
                         .and_then(|_| candidate.eval_query("true".to_string(), false).map(|_| ()));
@@ -339,7 +346,7 @@ impl PolicySet {
             loaded = kept;
         }
         for src in loaded {
-            let Some(pkg) = PACKAGE_RE.captures(&src.text).map(|c| c[1].to_string()) else {
+            let Some(pkg) = package_of(&src.text) else {
                 continue;
             };
             if src.path.ends_with("_test.rego") {
