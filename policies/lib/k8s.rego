@@ -1,5 +1,10 @@
 # Kubernetes helpers shared by the built-in rules: where the pod templates and containers of a
-# manifest are, as paths into `input` (so findings can point at them).
+# manifest are, as paths into the manifest (so findings can point at them).
+#
+# Every helper is a function of the manifest object: per-document rules pass `input`,
+# project-scope rules pass a document's `content` (an element of `input.documents`). Functions
+# are not cached like rules (regorus evaluates a call each time): a rule that iterates the
+# containers more than once binds them once, e.g. `containers := k8s.containers(input)`.
 package tollgate.lib.k8s
 
 import rego.v1
@@ -10,36 +15,35 @@ long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet"}
 # Kinds with a pod template at spec.template.
 templated_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 
-# pod_specs: {"path": [...], "spec": PodSpec} for every pod template of the manifest.
-pod_specs contains {"path": ["spec"], "spec": input.spec} if {
-	input.kind == "Pod"
-	is_object(input.spec)
-}
-
-pod_specs contains {"path": ["spec", "template", "spec"], "spec": input.spec.template.spec} if {
-	input.kind in templated_kinds
-	is_object(input.spec.template.spec)
-}
-
-pod_specs contains {"path": ["spec", "jobTemplate", "spec", "template", "spec"], "spec": spec} if {
-	input.kind == "CronJob"
-	spec := input.spec.jobTemplate.spec.template.spec
+# pod_specs(obj): {"path": [...], "spec": PodSpec} for every pod template of the manifest
+# (a set; empty when obj is not a manifest with a pod template).
+pod_specs(obj) := {{"path": ["spec"], "spec": obj.spec} |
+	is_object(obj)
+	obj.kind == "Pod"
+	is_object(obj.spec)
+} | {{"path": ["spec", "template", "spec"], "spec": obj.spec.template.spec} |
+	is_object(obj)
+	obj.kind in templated_kinds
+	is_object(obj.spec.template.spec)
+} | {{"path": ["spec", "jobTemplate", "spec", "template", "spec"], "spec": spec} |
+	is_object(obj)
+	obj.kind == "CronJob"
+	spec := obj.spec.jobTemplate.spec.template.spec
 	is_object(spec)
 }
 
-# containers: {"path": [..., "containers", i], "container": {...}, "pod": pod_spec} (init containers excluded).
-# Only mapping items of a list count: `containers:` left empty (null) or a stray scalar item is skipped
+# containers(obj): {"path": [..., "containers", i], "container": {...}, "pod": pod_spec} for every
+# container of the manifest's pod templates (init containers excluded), as a set. Only mapping
+# items of a list count: `containers:` left empty (null) or a stray scalar item is skipped
 # (regorus, unlike OPA, raises an error on `some x in null`).
-containers contains {"path": array.concat(ps.path, ["containers", i]), "container": c, "pod": ps} if {
-	some ps in pod_specs
-	some i, c in list_of(ps.spec, "containers")
-	is_object(c)
-}
+containers(obj) := containers_at(obj, "containers")
 
-# init_containers: as containers, for initContainers.
-init_containers contains {"path": array.concat(ps.path, ["initContainers", i]), "container": c, "pod": ps} if {
-	some ps in pod_specs
-	some i, c in list_of(ps.spec, "initContainers")
+# init_containers(obj): as containers, for initContainers.
+init_containers(obj) := containers_at(obj, "initContainers")
+
+containers_at(obj, key) := {{"path": array.concat(ps.path, [key, i]), "container": c, "pod": ps} |
+	some ps in pod_specs(obj)
+	some i, c in list_of(ps.spec, key)
 	is_object(c)
 }
 
@@ -48,5 +52,14 @@ list_of(obj, key) := obj[key] if is_array(obj[key])
 
 else := []
 
-# name(obj): the manifest's kind/name for messages.
-name := sprintf("%s/%s", [input.kind, object.get(input, ["metadata", "name"], "<unnamed>")])
+# container_name(c): how messages name an element of containers/init_containers: its `name`,
+# else "#i" (its index in the list).
+container_name(c) := c.container.name if is_string(c.container.name)
+
+else := sprintf("#%d", [c.path[count(c.path) - 1]])
+
+# metadata_name(obj): the manifest's metadata.name, "<unnamed>" when absent.
+metadata_name(obj) := object.get(obj, ["metadata", "name"], "<unnamed>")
+
+# name(obj): the manifest's kind/name for messages ("Deployment/api"); undefined without a kind.
+name(obj) := sprintf("%s/%s", [obj.kind, metadata_name(obj)])

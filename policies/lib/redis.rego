@@ -6,6 +6,8 @@ package tollgate.lib.redis
 
 import rego.v1
 
+import data.tollgate.lib.image
+
 # ---------------------------------------------------------------------------------------------
 # redis.conf text
 
@@ -259,15 +261,6 @@ dynamic(o) if {
 # ---------------------------------------------------------------------------------------------
 # Images
 
-# image_name(image): the repository's last path segment without tag or digest, lower-cased:
-# "redis" for "docker.io/bitnami/redis:7.2@sha256:…".
-image_name(image) := name if {
-	is_string(image)
-	no_digest := split(image, "@")[0]
-	segs := split(no_digest, "/")
-	last_seg := segs[count(segs) - 1]
-	name := lower(split(last_seg, ":")[0])
-}
-
-# is_redis_image(image): the official, Bitnami and other images named exactly `redis`.
-is_redis_image(image) if image_name(image) == "redis"
+# is_redis_image(ref): the official, Bitnami and other images named exactly `redis` (see
+# data.tollgate.lib.image for the parsing of the reference).
+is_redis_image(ref) if image.name(ref) == "redis"

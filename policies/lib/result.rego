@@ -1,5 +1,7 @@
 # The helper library every built-in rule uses to build its findings (after Regal's `result`).
-package tollgate.result
+# Rules import it as `import data.tollgate.lib.result` (alias `result`). The former name,
+# `data.tollgate.result`, still works: see result_compat.rego.
+package tollgate.lib.result
 
 import rego.v1
 

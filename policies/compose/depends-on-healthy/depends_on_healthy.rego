@@ -17,7 +17,7 @@ package tollgate.rules.compose.depends_on_healthy
 import rego.v1
 
 import data.tollgate.lib.compose
-import data.tollgate.result
+import data.tollgate.lib.result
 
 cfg := data.tollgate.config["compose-depends-on-healthy"]
 

@@ -14,7 +14,7 @@ package tollgate.rules.compose.healthcheck
 import rego.v1
 
 import data.tollgate.lib.compose
-import data.tollgate.result
+import data.tollgate.lib.result
 
 # healthcheck.disable: true
 deny contains result.fail_in(doc, ["services", name, "healthcheck", "disable"], msg) if {

@@ -18,7 +18,7 @@ package tollgate.rules.coverage.threshold
 
 import rego.v1
 
-import data.tollgate.result
+import data.tollgate.lib.result
 
 cfg := data.tollgate.config["coverage-threshold"]
 

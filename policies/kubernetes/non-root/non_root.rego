@@ -16,14 +16,14 @@ package tollgate.rules.kubernetes.non_root
 import rego.v1
 
 import data.tollgate.lib.k8s
-import data.tollgate.result
+import data.tollgate.lib.result
 
 cfg := data.tollgate.config["k8s-non-root"]
 
 # One finding per pod template (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
 # CronJob, ReplicationController), at its PodSpec, naming every container that may run as root.
 deny contains result.fail(ps.path, msg) if {
-	some ps in k8s.pod_specs
+	some ps in k8s.pod_specs(input)
 	psc := object.get(ps.spec, "securityContext", {})
 	reasons := [r |
 		some entry in checked(ps.spec)
@@ -32,20 +32,16 @@ deny contains result.fail(ps.path, msg) if {
 	count(reasons) > 0
 	msg := sprintf(
 		"%s may run containers as root: %s; set securityContext.runAsNonRoot: true (and a non-zero runAsUser) in the pod spec, and do not override it per container",
-		[k8s.name, concat("; ", reasons)],
+		[k8s.name(input), concat("; ", reasons)],
 	)
 }
 
 # The containers checked, init containers first (they run first), each with a label for messages.
 # A list left empty (null) and items that are not mappings are skipped.
 checked(spec) := array.concat(
-	[{"c": c, "label": label("init container", c, i)} | cfg.init_containers == true; some i, c in list(spec, "initContainers"); is_object(c)],
-	[{"c": c, "label": label("container", c, i)} | some i, c in list(spec, "containers"); is_object(c)],
+	[{"c": c, "label": label("init container", c, i)} | cfg.init_containers == true; some i, c in k8s.list_of(spec, "initContainers"); is_object(c)],
+	[{"c": c, "label": label("container", c, i)} | some i, c in k8s.list_of(spec, "containers"); is_object(c)],
 )
-
-list(spec, key) := spec[key] if is_array(spec[key])
-
-else := []
 
 label(what, c, _) := sprintf("%s `%s`", [what, c.name]) if is_string(c.name)
 

@@ -15,8 +15,9 @@ package tollgate.rules.kubernetes.postgres_backup
 
 import rego.v1
 
+import data.tollgate.lib.image
 import data.tollgate.lib.k8s
-import data.tollgate.result
+import data.tollgate.lib.result
 
 cfg := data.tollgate.config["postgres-backup"]
 
@@ -30,27 +31,21 @@ deny contains result.fail_in(doc, ["kind"], msg) if {
 	not backup_cronjob
 	some doc in manifests
 	doc.content.kind in cfg.workload_kinds
-	images := sort({c.container.image | some c in k8s.containers with input as doc.content; postgres_image(c.container.image)})
+	images := sort({c.container.image | some c in k8s.containers(doc.content); postgres_image(c.container.image)})
 	count(images) > 0
 	msg := sprintf(
-		"%s/%s runs PostgreSQL (%s) but no CronJob in the repository runs pg_dump or pg_dumpall; add a backup CronJob that dumps the database to durable storage",
-		[doc.content.kind, object.get(doc.content, ["metadata", "name"], "<unnamed>"), concat(", ", images)],
+		"%s runs PostgreSQL (%s) but no CronJob in the repository runs pg_dump or pg_dumpall; add a backup CronJob that dumps the database to durable storage",
+		[k8s.name(doc.content), concat(", ", images)],
 	)
 }
 
 # postgres_image(image): the image's name (last path segment, no tag or digest) starts with
 # "postgres": postgres, bitnami/postgresql, postgres-ha… Exporters, operators, backup and
 # client images are not servers.
-postgres_image(image) if {
-	name := image_name(image)
+postgres_image(ref) if {
+	name := image.name(ref)
 	startswith(name, "postgres")
 	not regex.match(`exporter|operator|backup|client|proxy|pgbouncer`, name)
-}
-
-image_name(image) := name if {
-	is_string(image)
-	segs := split(split(image, "@")[0], "/")
-	name := lower(split(segs[count(segs) - 1], ":")[0])
 }
 
 # backup_cronjob: a (not suspended) CronJob whose containers run pg_dump / pg_dumpall in their
@@ -59,13 +54,11 @@ backup_cronjob if {
 	some doc in manifests
 	doc.content.kind == "CronJob"
 	not doc.content.spec.suspend == true
-	some c in cronjob_containers with input as doc.content
+	some c in k8s.containers(doc.content) | k8s.init_containers(doc.content)
 	some field in ["command", "args"]
 	some s in strings_of(object.get(c.container, field, []))
 	runs_backup(s)
 }
-
-cronjob_containers := k8s.containers | k8s.init_containers
 
 strings_of(v) := [v] if is_string(v)
 

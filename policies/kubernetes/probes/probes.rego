@@ -17,29 +17,24 @@ package tollgate.rules.kubernetes.probes
 import rego.v1
 
 import data.tollgate.lib.k8s
-import data.tollgate.result
+import data.tollgate.lib.result
 
 cfg := data.tollgate.config["k8s-probes"]
 
 # One finding per container (init containers exempt), naming every required probe it lacks.
 deny contains result.fail(c.path, msg) if {
 	input.kind in cfg.kinds
-	some c in k8s.containers
+	some c in k8s.containers(input)
 	missing := [p | some p in cfg.probes; not has_probe(c.container, p)]
 	count(missing) > 0
 	msg := sprintf(
 		"container `%s` of %s has no %s; add %s",
-		[container_name(c), k8s.name, concat(" and no ", missing), concat(", and ", [why(p) | some p in missing])],
+		[k8s.container_name(c), k8s.name(input), concat(" and no ", missing), concat(", and ", [why(p) | some p in missing])],
 	)
 }
 
 # A probe is declared when its key holds a mapping (`readinessProbe:` alone is null: missing).
 has_probe(container, probe) if is_object(container[probe])
-
-container_name(c) := name if {
-	name := c.container.name
-	is_string(name)
-} else := sprintf("#%d", [c.path[count(c.path) - 1]])
 
 why(p) := "a readinessProbe so that traffic reaches it only once it is ready" if p == "readinessProbe"
 

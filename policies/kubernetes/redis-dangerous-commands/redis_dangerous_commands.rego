@@ -15,8 +15,9 @@ package tollgate.rules.kubernetes.redis_dangerous_commands
 
 import rego.v1
 
+import data.tollgate.lib.k8s
 import data.tollgate.lib.redis
-import data.tollgate.result
+import data.tollgate.lib.result
 
 cfg := data.tollgate.config["redis-dangerous-commands"]
 
@@ -40,6 +41,6 @@ deny contains result.fail(["data", key], msg) if {
 	some key in redis.primary_conf_keys
 	renames := concat(" and ", [sprintf("`rename-command %s \"\"`", [cmd]) | some cmd in missing])
 	msg := sprintf("ConfigMap/%s %s leaves %s enabled, so any client can wipe the data set; add %s", [
-		object.get(input, ["metadata", "name"], "<unnamed>"), key, concat(" and ", missing), renames,
+		k8s.metadata_name(input), key, concat(" and ", missing), renames,
 	])
 }

@@ -18,7 +18,7 @@ import rego.v1
 
 import data.tollgate.lib.k8s
 import data.tollgate.lib.redis
-import data.tollgate.result
+import data.tollgate.lib.result
 
 cfg := data.tollgate.config["redis-persistence"]
 
@@ -27,7 +27,7 @@ fsync_allowed := {lower(v) | some v in cfg.appendfsync_allowed}
 # ---------------------------------------------------------------------------------------------
 # redis.conf text in ConfigMaps: findings on the directive's line inside the text.
 
-cm := object.get(input, ["metadata", "name"], "<unnamed>")
+cm := k8s.metadata_name(input)
 
 deny contains result.fail_with(["data", c.key], msg, {"text_line": d.line}) if {
 	some c in redis.configmap_confs
@@ -74,14 +74,14 @@ allowed_text := concat(" or ", [sprintf("`appendfsync %s`", [v]) | some v in cfg
 launches contains l if {
 	input.kind
 	input.apiVersion
-	some c in array.concat([x | some x in k8s.containers], [x | some x in k8s.init_containers])
+	some c in k8s.containers(input) | k8s.init_containers(input)
 	toks := array.concat(
 		redis.tokens(object.get(c.container, "command", []), "command"),
 		redis.tokens(object.get(c.container, "args", []), "args"),
 	)
 	l := {
 		"base": c.path,
-		"what": sprintf("container `%s` of %s", [object.get(c.container, "name", "?"), k8s.name]),
+		"what": sprintf("container `%s` of %s", [object.get(c.container, "name", "?"), k8s.name(input)]),
 		"tokens": toks,
 		"default_field": default_k8s_field(c.container),
 		"image": object.get(c.container, "image", ""),

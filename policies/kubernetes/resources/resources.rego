@@ -18,16 +18,16 @@ package tollgate.rules.kubernetes.resources
 import rego.v1
 
 import data.tollgate.lib.k8s
-import data.tollgate.result
+import data.tollgate.lib.result
 
 cfg := data.tollgate.config["k8s-resources"]
 
 # The containers checked: every pod template's containers, and its init containers.
-checked contains {"c": c, "what": "container"} if some c in k8s.containers
+checked contains {"c": c, "what": "container"} if some c in k8s.containers(input)
 
 checked contains {"c": c, "what": "init container"} if {
 	cfg.init_containers == true
-	some c in k8s.init_containers
+	some c in k8s.init_containers(input)
 }
 
 # One finding per container, listing everything it lacks.
@@ -41,7 +41,7 @@ deny contains result.fail(entry.c.path, msg) if {
 	msg := sprintf(
 		"%s `%s` of %s has no %s; set %s",
 		[
-			entry.what, container_name(entry.c), k8s.name,
+			entry.what, k8s.container_name(entry.c), k8s.name(input),
 			joined([sprintf("%s %s", [m.resource, noun[m.kind]]) | some m in missing], "or"),
 			joined([sprintf("resources.%s.%s", [m.kind, m.resource]) | some m in missing], "and"),
 		],
@@ -66,10 +66,6 @@ quantity(q) if {
 	is_string(q)
 	not regex.match(`^\s*\+?0*(\.0*)?[a-zA-Z]*\s*$`, q)
 }
-
-container_name(c) := c.container.name if is_string(c.container.name)
-
-else := sprintf("#%d", [c.path[count(c.path) - 1]])
 
 # "a", "a or b", "a, b or c"
 joined(items, _) := items[0] if count(items) == 1

@@ -14,7 +14,7 @@ package tollgate.rules.kubernetes.zero_downtime_rollout
 import rego.v1
 
 import data.tollgate.lib.k8s
-import data.tollgate.result
+import data.tollgate.lib.result
 
 cfg := data.tollgate.config["k8s-zero-downtime-rollout"]
 
@@ -25,7 +25,7 @@ deny contains result.fail(["spec", "strategy", "type"], msg) if {
 	strategy_type != "RollingUpdate"
 	msg := sprintf(
 		"%s uses the %v strategy, which stops every pod before starting new ones; use RollingUpdate with maxUnavailable: 0",
-		[k8s.name, strategy_type],
+		[k8s.name(input), strategy_type],
 	)
 }
 
@@ -36,7 +36,7 @@ deny contains result.fail(["spec", "strategy", "rollingUpdate", "maxUnavailable"
 	not within_limit(value)
 	msg := sprintf(
 		"%s may take %v ready pods out of service during a rollout (maxUnavailable: %v%s); set maxUnavailable: %v",
-		[k8s.name, value, value, default_note, cfg.max_unavailable],
+		[k8s.name(input), value, value, default_note, cfg.max_unavailable],
 	)
 }
 
@@ -45,7 +45,7 @@ deny contains result.fail(["spec", "strategy", "rollingUpdate", "maxSurge"], msg
 	strategy_type == "RollingUpdate"
 	value := object.get(input, ["spec", "strategy", "rollingUpdate", "maxSurge"], "25%")
 	is_zero(value)
-	msg := sprintf("%s has maxSurge %v: with maxUnavailable 0 a rollout can never make progress; set maxSurge to 1 or more", [k8s.name, value])
+	msg := sprintf("%s has maxSurge %v: with maxUnavailable 0 a rollout can never make progress; set maxSurge to 1 or more", [k8s.name(input), value])
 }
 
 default_note := ", the default when it is not set" if {

@@ -13,8 +13,8 @@ package tollgate.rules.trivy.trivyignore_expired
 
 import rego.v1
 
+import data.tollgate.lib.result
 import data.tollgate.lib.trivy
-import data.tollgate.result
 
 deny contains result.fail(["entries", i], msg) if {
 	some i, e in input.entries

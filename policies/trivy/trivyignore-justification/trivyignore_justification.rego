@@ -12,7 +12,7 @@ package tollgate.rules.trivy.trivyignore_justification
 
 import rego.v1
 
-import data.tollgate.result
+import data.tollgate.lib.result
 
 deny contains result.fail(["entries", i], msg) if {
 	some i, e in input.entries

@@ -15,8 +15,8 @@ package tollgate.rules.workflow.continue_on_error
 
 import rego.v1
 
+import data.tollgate.lib.result
 import data.tollgate.lib.workflow as wf
-import data.tollgate.result
 
 cfg := data.tollgate.config["workflow-continue-on-error"]
 

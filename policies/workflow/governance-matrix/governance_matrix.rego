@@ -16,8 +16,8 @@ package tollgate.rules.workflow.governance_matrix
 
 import rego.v1
 
+import data.tollgate.lib.result
 import data.tollgate.lib.workflow as wf
-import data.tollgate.result
 
 cfg := data.tollgate.config["workflow-governance-matrix"]
 

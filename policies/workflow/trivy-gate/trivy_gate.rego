@@ -16,8 +16,8 @@ package tollgate.rules.workflow.trivy_gate
 
 import rego.v1
 
+import data.tollgate.lib.result
 import data.tollgate.lib.workflow as wf
-import data.tollgate.result
 
 cfg := data.tollgate.config["workflow-trivy-gate"]
 
