@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tollgate::check::{self, CheckOptions};
+use tollgate::{evaluate, locate, read};
 
 fn median(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
     v.sort();
@@ -51,15 +52,19 @@ fn bench(label: &str, dir: &Path, runs: usize) {
         let (cands, _) = tollgate::discover::discover(&opts.paths, &opts.discover);
         t_disc.push(t.elapsed());
         let t = Instant::now();
-        let (docs, _, _, _) = check::load_all(&cands, &opts);
+        let docs = read::load_all(&cands, opts.max_file_size, opts.limits).documents;
         t_load.push(t.elapsed());
         let t = Instant::now();
         let mut p = policies.clone();
-        p.set_data(&opts.settings, check::shared_data(&docs, &opts.today, dir));
-        let (raws, _) = check::evaluate(&p, &docs, false);
+        p.set_data(
+            &opts.settings,
+            read::shared_data(&docs, &opts.today, dir),
+            &[],
+        );
+        let (raws, _) = evaluate::evaluate(&p, &docs, false);
         let located: Vec<_> = raws
             .iter()
-            .map(|(i, r, raw)| check::locate_finding(&docs[*i], r, raw))
+            .map(|(i, r, raw)| locate::locate_finding(&docs[*i], &r.meta, raw))
             .collect();
         t_eval.push(t.elapsed());
         stats = (cands.len(), docs.len(), located.len());

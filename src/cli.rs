@@ -1,15 +1,17 @@
-//! Command-line interface.
+//! Command-line interface: clap definitions, and each command's printing. The work is done
+//! below, in `app` (setup), `check`, `testing` and `report`; nothing below depends on this
+//! module.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use crate::app::{self, PolicyOptions};
 use crate::check::{self, CheckOptions};
 use crate::config::{self, Config};
-use crate::finding::Diagnostic;
-use crate::finding::Severity;
-use crate::policy::{self, LoadOptions, PolicySet};
-use crate::report;
+use crate::model::{catalog, Severity};
+use crate::report::{self, Format, FormatSpec};
+use crate::testing::{self, Status, TestOptions};
 
 #[derive(Parser, Debug)]
 #[command(name = "tollgate", version, about = "Policy-as-code gatekeeper for CI/CD: keeps production-hardening rules true, with every finding at its exact line", long_about = None)]
@@ -79,8 +81,6 @@ pub struct PolicyArgs {
     pub config: Option<PathBuf>,
 }
 
-pub use crate::report::{Format, FormatSpec};
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     Auto,
@@ -140,7 +140,9 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug)]
 pub struct TestArgs {
-    /// Policy folders to test (default: the built-in pack).
+    /// Policy folders to test, as they are on disk (default: the built-in pack embedded in
+    /// this binary at build time; to test edits to `policies/` without rebuilding, name it:
+    /// `tollgate test policies/`).
     pub dirs: Vec<PathBuf>,
     /// Extra policy folder or file loaded beside the tested ones (repeatable).
     #[arg(long = "policy", short = 'p')]
@@ -192,171 +194,39 @@ fn use_color(c: Color) -> bool {
     }
 }
 
-/// Everything a run needs besides its paths: the config, the policies (selected), the data.
-pub struct Setup {
-    pub config: Config,
-    pub policies: PolicySet,
-    pub user_data: Vec<(String, serde_json::Value)>,
-    /// Config and data errors (exit code 2).
-    pub errors: Vec<Diagnostic>,
-}
-
-/// Reads JSON or YAML data files for `data`.
-pub fn read_data_files(
-    paths: &[PathBuf],
-    errors: &mut Vec<Diagnostic>,
-) -> Vec<(String, serde_json::Value)> {
-    let mut out = Vec::new();
-    for p in paths {
-        let display = crate::discover::display_path(p);
-        let text = match std::fs::read_to_string(p) {
-            Ok(t) => t,
-            Err(e) => {
-                errors.push(Diagnostic::in_file(
-                    format!("cannot read the data file: {e}"),
-                    display,
-                ));
-                continue;
-            }
-        };
-        let source = crate::source::SourceFile::new(display.clone(), text);
-        let json = p.extension().is_some_and(|e| e == "json");
-        match crate::source::parse_structured(&source, json, crate::source::yaml::Limits::default())
-        {
-            Ok(docs) => {
-                if let Some(d) = docs.into_iter().next() {
-                    out.push((display, d.value));
-                }
-            }
-            Err(e) => errors.push(Diagnostic::at(
-                format!("invalid data file: {}", e.message),
-                display,
-                e.pos.line,
-                e.pos.column,
-            )),
+impl PolicyArgs {
+    /// The options `app` takes.
+    pub fn options(&self) -> PolicyOptions {
+        PolicyOptions {
+            policies: self.policies.clone(),
+            data: self.data.clone(),
+            no_builtin: self.no_builtin,
+            namespaces: self.namespaces.clone(),
+            all_namespaces: self.all_namespaces,
+            rego_v0: match self.rego_version {
+                RegoVersion::Auto => None,
+                RegoVersion::V0 => Some(true),
+                RegoVersion::V1 => Some(false),
+            },
+            config: self.config.clone(),
         }
-    }
-    out
-}
-
-pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
-    globset::GlobBuilder::new(pattern)
-        .literal_separator(false)
-        .build()
-        .map(|g| g.compile_matcher().is_match(text))
-        .unwrap_or(false)
-}
-
-/// Loads the configuration (found from `scan_root` unless given), the policies it and the
-/// command line name, the data files, and applies rule selection and severities.
-pub fn setup(args: &PolicyArgs, scan_root: &std::path::Path, read_roots: Vec<PathBuf>) -> Setup {
-    let mut errors = Vec::new();
-    let config_path = args.config.clone().or_else(|| config::discover(scan_root));
-    let config = match &config_path {
-        Some(p) => match Config::load(p) {
-            Ok(c) => c,
-            Err(e) => {
-                errors.extend(e);
-                Config::default()
-            }
-        },
-        None => Config::default(),
-    };
-    let mut dirs: Vec<PathBuf> = config.policies.clone();
-    dirs.extend(args.policies.iter().cloned());
-    let mut roots = read_roots;
-    roots.extend(dirs.iter().cloned());
-    let rego_v0 = match args.rego_version {
-        RegoVersion::Auto => None,
-        RegoVersion::V0 => Some(true),
-        RegoVersion::V1 => Some(false),
-    };
-    let mut policies = load_policies_with(&dirs, args.no_builtin, false, rego_v0, roots);
-    errors.extend(config.validate_rules(&policies.rules));
-    // conftest namespaces: only for policies without a METADATA id.
-    let namespaces: Vec<String> = if !args.namespaces.is_empty() {
-        args.namespaces.clone()
-    } else {
-        config
-            .namespaces
-            .clone()
-            .unwrap_or_else(|| vec!["main".to_string()])
-    };
-    let all = args.all_namespaces;
-    policies
-        .rules
-        .retain(|r| !r.conftest || all || namespaces.iter().any(|n| glob_match(n, &r.package)));
-    policies
-        .rules
-        .retain(|r| config.selected(&r.id, r.category.as_deref()));
-    for r in policies.rules.iter_mut() {
-        if let Some(sev) = config.rules.get(&r.id).and_then(|rc| rc.severity) {
-            r.severity = sev;
-        }
-    }
-    let mut data_paths = config.data.clone();
-    data_paths.extend(args.data.iter().cloned());
-    let user_data = read_data_files(&data_paths, &mut errors);
-    Setup {
-        config,
-        policies,
-        user_data,
-        errors,
     }
 }
 
 /// Loads the built-in pack (unless `no_builtin`) and the given policy folders.
-pub fn load_policies(extra: &[PathBuf], no_builtin: bool, tests: bool) -> PolicySet {
-    load_policies_with(extra, no_builtin, tests, None, Vec::new())
-}
-
-fn load_policies_with(
-    extra: &[PathBuf],
-    no_builtin: bool,
-    tests: bool,
-    rego_v0: Option<bool>,
-    read_roots: Vec<PathBuf>,
-) -> PolicySet {
-    let mut sources = Vec::new();
-    let mut errors = Vec::new();
-    for dir in extra {
-        match policy::dir_sources(dir, tests) {
-            Ok(s) => sources.extend(s),
-            Err(d) => errors.push(d),
-        }
-    }
-    if no_builtin {
-        // Library packages (tollgate.result, …) stay available to team policies.
-        sources.extend(
-            policy::builtin_sources(false)
-                .into_iter()
-                .filter(|s| s.path.starts_with("policies/lib/")),
-        );
-    } else {
-        sources.extend(policy::builtin_sources(tests));
-    }
-    policy::dedup_sources(&mut sources);
-    let mut set = PolicySet::load(
-        &sources,
-        &LoadOptions {
-            tests,
-            rego_v0,
-            read_roots,
-        },
-    );
-    set.errors.extend(errors);
-    set
+pub fn load_policies(extra: &[PathBuf], no_builtin: bool, tests: bool) -> crate::policy::PolicySet {
+    app::load_policies(extra, no_builtin, tests, None, Vec::new())
 }
 
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(args) => run_check(args),
-        Command::Test(args) => crate::testing::run_cli(args),
+        Command::Test(args) => run_test(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain { rule } => run_explain(&rule),
         Command::Init { force, path } => run_init(&path, force),
         Command::Schema => {
-            print!("{}", config::SCHEMA);
+            print!("{}", config::schema_text());
             0
         }
     }
@@ -370,7 +240,7 @@ fn run_check(args: CheckArgs) -> i32 {
         .unwrap_or_else(|| PathBuf::from("."));
     let mut read_roots = args.paths.clone();
     read_roots.push(PathBuf::from("."));
-    let setup = setup(&args.policy, &scan_root, read_roots);
+    let setup = app::setup(&args.policy.options(), &scan_root, read_roots);
     let cfg = &setup.config;
     let mut discover = crate::discover::DiscoverOptions {
         base: if cfg.dir.as_os_str().is_empty() {
@@ -386,10 +256,7 @@ fn run_check(args: CheckArgs) -> i32 {
     }
     for (kind, glob) in &cfg.inputs {
         if let Some(set) = Config::globset(std::slice::from_ref(glob)) {
-            let probe = std::path::Path::new(glob.trim_start_matches("**/"));
-            discover
-                .forced
-                .push((set, crate::discover::hint_for_kind(*kind, probe)));
+            discover.forced.push((set, *kind));
         }
     }
     let mut opts = CheckOptions {
@@ -398,7 +265,7 @@ fn run_check(args: CheckArgs) -> i32 {
         max_file_size: args
             .max_file_size
             .or(cfg.max_file_size)
-            .unwrap_or(10 * 1024 * 1024),
+            .unwrap_or(check::DEFAULT_MAX_FILE_SIZE),
         settings: cfg.settings(),
         config: cfg.clone(),
         no_waivers: args.no_waivers,
@@ -417,9 +284,10 @@ fn run_check(args: CheckArgs) -> i32 {
             .and_then(|f| <FailOn as ValueEnum>::from_str(f, true).ok())
     });
     let fail_on = fail_on.unwrap_or(FailOn::Error);
+    let metas = setup.policies.metas();
     let ctx = report::Context {
         outcome: &outcome,
-        rules: &setup.policies.rules,
+        rules: &metas,
         color: use_color(args.color),
     };
     let mut specs = args.format.clone();
@@ -429,7 +297,7 @@ fn run_check(args: CheckArgs) -> i32 {
             path: None,
         });
     }
-    let mut code = check::exit_code(&outcome, fail_on.level());
+    let mut code = outcome.exit_code(fail_on.level());
     for spec in &specs {
         if let Err(e) = report::emit(spec, &ctx) {
             let to = spec
@@ -445,14 +313,14 @@ fn run_check(args: CheckArgs) -> i32 {
 }
 
 fn run_rules(args: RulesArgs) -> i32 {
-    let setup = setup(
-        &args.policy,
+    let setup = app::setup(
+        &args.policy.options(),
         std::path::Path::new("."),
         vec![PathBuf::from(".")],
     );
     let policies = &setup.policies;
     for e in policies.errors.iter().chain(&setup.errors) {
-        eprintln!("error: {}", crate::report::human::diagnostic_line(e));
+        eprintln!("error: {e}");
     }
     match args.format {
         ListFormat::Json => {
@@ -463,7 +331,7 @@ fn run_rules(args: RulesArgs) -> i32 {
                     serde_json::json!({
                         "id": r.id, "title": r.title, "severity": r.severity.name(),
                         "input": r.inputs.as_ref().map(|k| k.iter().map(|k| k.name()).collect::<Vec<_>>()),
-                        "scope": if r.scope == policy::Scope::Project { "project" } else { "document" },
+                        "scope": r.scope.name(),
                         "category": r.category, "builtin": r.builtin, "settings": r.settings,
                         "file": r.file,
                     })
@@ -546,12 +414,9 @@ fn run_explain(id: &str) -> i32 {
             }
             0
         }
-        None => match crate::policy::INTERNAL_RULE_DOCS
-            .iter()
-            .find(|(i, _, _)| *i == id)
-        {
-            Some((id, sev, doc)) => {
-                println!("# {id}\n\n**Severity:** {sev}\n\n{doc}");
+        None => match catalog::own(id) {
+            Some(own) => {
+                print!("{}", own.meta().readme.unwrap_or_default());
                 0
             }
             None => {
@@ -559,5 +424,58 @@ fn run_explain(id: &str) -> i32 {
                 2
             }
         },
+    }
+}
+
+fn run_test(args: TestArgs) -> i32 {
+    let mut errors = Vec::new();
+    let data = app::read_data_files(&args.data, &mut errors);
+    let report = testing::run(&TestOptions {
+        dirs: args.dirs.clone(),
+        extra: args.policies.clone(),
+        data,
+        namespaces: args.namespaces.clone(),
+        today: args.today.clone().unwrap_or_else(crate::model::today),
+    });
+    errors.extend(report.errors);
+    for e in &errors {
+        println!("error: {e}");
+    }
+    let (mut pass, mut fail, mut skip) = (0, 0, 0);
+    for r in &report.results {
+        match &r.status {
+            Status::Pass => {
+                pass += 1;
+                if args.verbose {
+                    println!("PASS {} ({})", r.name, r.location);
+                }
+            }
+            Status::Skip => {
+                skip += 1;
+                if args.verbose {
+                    println!("SKIP {} ({})", r.name, r.location);
+                }
+            }
+            Status::Fail(m) | Status::Error(m) => {
+                fail += 1;
+                let word = if matches!(r.status, Status::Fail(_)) {
+                    "FAIL"
+                } else {
+                    "ERROR"
+                };
+                println!("{word} {} ({})", r.name, r.location);
+                for l in m.lines() {
+                    println!("    {l}");
+                }
+            }
+        }
+    }
+    println!("tollgate: {pass} passed, {fail} failed, {skip} skipped");
+    if !errors.is_empty() {
+        2
+    } else if fail > 0 {
+        1
+    } else {
+        0
     }
 }

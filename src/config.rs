@@ -4,37 +4,52 @@
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
-use crate::finding::{Diagnostic, Severity};
-use crate::locate::{locate, Seg, SpanNode};
-use crate::policy::Rule;
-use crate::source::{yaml, Kind, SourceFile};
+use crate::model::span::locate;
+use crate::model::{catalog, Diagnostic, Kind, RuleMeta, Seg, Severity, SourceFile, SpanNode};
+use crate::source::{self, yaml};
 
-/// The JSON schema of `.tollgate.yml`.
-pub const SCHEMA: &str = include_str!("../schema/tollgate.schema.json");
+/// The hand-written part of the JSON schema of `.tollgate.yml`; [`schema`] completes it from
+/// the registry of input kinds. `schema/tollgate.schema.json` is the generated whole (a test
+/// keeps it current).
+const SCHEMA_BASE: &str = include_str!("../schema/tollgate.schema.json");
 
 /// Names tollgate looks for, in order.
 pub const FILE_NAMES: [&str; 2] = [".tollgate.yml", ".tollgate.yaml"];
 
-/// Built-in rule ids that are not Rego rules.
-pub const INTERNAL_RULES: [&str; 4] = [
-    crate::finding::PARSE_ERROR,
-    "waiver-expired",
-    "waiver-unused",
-    "waiver-without-reason",
-];
+/// The JSON schema of `.tollgate.yml`: the base, with one `inputs` key per kind that the
+/// configuration may force.
+pub fn schema() -> Value {
+    let mut schema: Value = serde_json::from_str(SCHEMA_BASE).unwrap_or(Value::Null);
+    let inputs: Map<String, Value> = source::KINDS
+        .iter()
+        .filter(|k| k.forceable)
+        .map(|k| {
+            (
+                k.kind.name().to_string(),
+                serde_json::json!({"$ref": "#/$defs/globs"}),
+            )
+        })
+        .collect();
+    if let Some(p) = schema.pointer_mut("/properties/inputs/properties") {
+        *p = Value::Object(inputs);
+    }
+    schema
+}
 
-/// Built-in categories usable in `select` and `ignore`.
-pub const CATEGORIES: [&str; 5] = ["workflow", "compose", "kubernetes", "coverage", "trivy"];
+/// [`schema`] as pretty-printed JSON (what `tollgate schema` prints).
+pub fn schema_text() -> String {
+    let mut s = serde_json::to_string_pretty(&schema()).unwrap_or_default();
+    s.push('\n');
+    s
+}
 
-static VALIDATOR: LazyLock<Option<jsonschema::Validator>> = LazyLock::new(|| {
-    serde_json::from_str::<Value>(SCHEMA)
-        .ok()
-        .and_then(|s| jsonschema::validator_for(&s).ok())
-});
+/// The compiled schema, or why it does not compile (a bug: the run then fails, closed).
+static VALIDATOR: LazyLock<Result<jsonschema::Validator, String>> =
+    LazyLock::new(|| jsonschema::validator_for(&schema()).map_err(|e| e.to_string()));
 
 #[derive(Clone, Debug, Default)]
 pub struct RuleConfig {
@@ -177,14 +192,20 @@ impl Config {
             ..Config::default()
         };
         let mut errors = Vec::new();
-        if let Some(v) = VALIDATOR.as_ref() {
+        let validator = VALIDATOR.as_ref().map_err(|e| {
+            vec![Diagnostic::new(format!(
+                "internal error: the configuration schema does not compile: {e}"
+            ))]
+        })?;
+        {
+            let v = validator;
             for e in v.iter_errors(&value) {
                 let pointer = e.instance_path().to_string();
                 let path = pointer_path(&pointer);
                 let at = if pointer.is_empty() {
                     "the configuration".to_string()
                 } else {
-                    format!("`{}`", crate::locate::path_to_string(&path))
+                    format!("`{}`", crate::model::path_to_string(&path))
                 };
                 errors.push(cfg.error_at(&path, format!("invalid configuration: {at}: {e}")));
             }
@@ -205,10 +226,21 @@ impl Config {
         cfg.max_file_size = get("max-file-size").and_then(Value::as_u64);
         if let Some(Value::Object(inputs)) = get("inputs") {
             for (k, globs) in inputs {
-                if let Some(kind) = Kind::parse(k) {
-                    for g in strings(Some(globs)) {
-                        cfg.inputs.push((kind, g));
+                let Some(spec) = source::kind_named(k).filter(|s| s.forceable) else {
+                    errors.push(cfg.error_at(
+                        &[Seg::from("inputs"), Seg::from(k.as_str())],
+                        format!("invalid configuration: unknown input kind `{k}`"),
+                    ));
+                    continue;
+                };
+                for (i, g) in strings(Some(globs)).into_iter().enumerate() {
+                    if let Err(e) = Glob::new(&g) {
+                        errors.push(cfg.error_at(
+                            &[Seg::from("inputs"), Seg::from(k.as_str()), Seg::Index(i)],
+                            format!("invalid configuration: bad glob `{g}`: {e}"),
+                        ));
                     }
+                    cfg.inputs.push((spec.kind, g));
                 }
             }
         }
@@ -296,13 +328,16 @@ impl Config {
         }
     }
 
-    /// Checks rule ids and setting names against the loaded rules.
-    pub fn validate_rules(&self, rules: &[Rule]) -> Vec<Diagnostic> {
+    /// Checks rule ids, categories and setting names against the loaded rules. Categories are
+    /// those of the loaded rules and of the registry's input kinds.
+    pub fn validate_rules(&self, rules: &[RuleMeta]) -> Vec<Diagnostic> {
         let mut errors = Vec::new();
-        let known = |id: &str| rules.iter().any(|r| r.id == id) || INTERNAL_RULES.contains(&id);
+        let known = |id: &str| rules.iter().any(|r| r.id == id) || catalog::is_own(id);
+        let mut categories: BTreeSet<&str> = source::categories().into_iter().collect();
+        categories.extend(rules.iter().filter_map(|r| r.category.as_deref()));
         let list_check = |key: &str, list: &[String], errors: &mut Vec<Diagnostic>| {
             for (i, s) in list.iter().enumerate() {
-                if !known(s) && !CATEGORIES.contains(&s.as_str()) {
+                if !known(s) && !categories.contains(s.as_str()) {
                     errors.push(self.error_at(
                         &[Seg::from(key), Seg::Index(i)],
                         format!("unknown rule or category `{s}` (see `tollgate rules`)"),
@@ -316,7 +351,7 @@ impl Config {
         list_check("ignore", &self.ignore, &mut errors);
         for (id, rc) in &self.rules {
             let Some(rule) = rules.iter().find(|r| &r.id == id) else {
-                if !INTERNAL_RULES.contains(&id.as_str()) {
+                if !catalog::is_own(id) {
                     errors.push(self.error_at(
                         &[Seg::from("rules"), Seg::from(id.as_str())],
                         format!("unknown rule `{id}` (see `tollgate rules`)"),
@@ -371,16 +406,14 @@ impl Config {
             .collect()
     }
 
-    /// A glob set of `globs`, relative to the config's folder.
+    /// A glob set of `globs` (validated when the configuration was loaded).
     pub fn globset(globs: &[String]) -> Option<GlobSet> {
         if globs.is_empty() {
             return None;
         }
         let mut b = GlobSetBuilder::new();
         for g in globs {
-            if let Ok(g) = Glob::new(g) {
-                b.add(g);
-            }
+            b.add(Glob::new(g).ok()?);
         }
         b.build().ok()
     }

@@ -1,5 +1,5 @@
-//! Discovery: a gitignore-aware walk (ripgrep's `ignore` crate) that classifies files into the
-//! kinds tollgate reads. Reports that CI writes into ignored folders (`coverage/`, …) are found
+//! Discovery: a gitignore-aware walk (ripgrep's `ignore` crate) that classifies files by name
+//! with the registry of kinds (`crate::source::claim`). Reports that CI writes into ignored folders (`coverage/`, …) are found
 //! by a second walk that matches only the report globs and skips `node_modules/`, `target/` and
 //! `.git/`.
 
@@ -8,21 +8,8 @@ use ignore::WalkBuilder;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::finding::Diagnostic;
-use crate::source::Hint;
-
-/// Report globs searched even in gitignored folders.
-pub const DEFAULT_REPORT_GLOBS: &[&str] = &[
-    "**/lcov.info",
-    "**/*.lcov",
-    "**/coverage*.info",
-    "**/coverage-summary.json",
-    "**/cobertura*.xml",
-    "**/coverage.xml",
-    "**/trivy*.json",
-    "**/*.trivy.json",
-    "**/.trivyignore",
-];
+use crate::model::{Diagnostic, Kind};
+use crate::source::{self, Claim};
 
 const ALWAYS_SKIPPED: &[&str] = &["node_modules", "target", ".git"];
 
@@ -32,7 +19,7 @@ pub struct Candidate {
     pub path: PathBuf,
     /// As reported: relative to the working directory, `/` separators.
     pub display: String,
-    pub hint: Hint,
+    pub claim: Claim,
     /// Named on the command line: always loaded.
     pub explicit: bool,
 }
@@ -46,13 +33,13 @@ pub struct DiscoverOptions {
     /// whole is still checked: naming it is explicit.
     pub exclude: Option<GlobSet>,
     /// Globs that force a kind on files with unusual names.
-    pub forced: Vec<(GlobSet, Hint)>,
+    pub forced: Vec<(GlobSet, Kind)>,
 }
 
 impl Default for DiscoverOptions {
     fn default() -> Self {
         DiscoverOptions {
-            report_globs: DEFAULT_REPORT_GLOBS.iter().map(|s| s.to_string()).collect(),
+            report_globs: source::default_report_globs(),
             base: PathBuf::from("."),
             exclude: None,
             forced: Vec::new(),
@@ -80,12 +67,12 @@ impl DiscoverOptions {
         }
     }
 
-    fn forced_hint(&self, path: &Path) -> Option<Hint> {
+    fn forced_claim(&self, path: &Path) -> Option<Claim> {
         let rel = self.relative(path)?;
         self.forced
             .iter()
             .find(|(g, _)| g.is_match(&rel))
-            .map(|(_, h)| *h)
+            .map(|(_, k)| Claim::Kind(*k))
     }
 }
 
@@ -103,81 +90,6 @@ pub fn display_path(path: &Path) -> String {
     } else {
         s
     }
-}
-
-fn ext(path: &Path) -> String {
-    path.extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
-fn is_helm_template(path: &Path) -> bool {
-    path.ancestors().skip(1).any(|dir| {
-        dir.file_name().is_some_and(|n| n == "templates")
-            && dir.parent().is_some_and(|p| p.join("Chart.yaml").is_file())
-    })
-}
-
-/// Classifies a path by its name alone. `None`: not a file tollgate reads.
-pub fn hint_for(path: &Path) -> Option<Hint> {
-    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    let ext = ext(path);
-    let yaml = ext == "yml" || ext == "yaml";
-    if name == ".trivyignore" {
-        return Some(Hint::TrivyIgnore);
-    }
-    if yaml {
-        let parent = path.parent();
-        let in_workflows = parent
-            .and_then(Path::file_name)
-            .is_some_and(|n| n == "workflows")
-            && parent
-                .and_then(Path::parent)
-                .and_then(Path::file_name)
-                .is_some_and(|n| n == ".github");
-        if in_workflows {
-            return Some(Hint::Workflow);
-        }
-        if name.starts_with("compose") || name.starts_with("docker-compose") {
-            return Some(Hint::Compose);
-        }
-        if is_helm_template(path) {
-            return None;
-        }
-        return Some(Hint::Yaml);
-    }
-    match ext.as_str() {
-        "info" | "lcov" => Some(Hint::Lcov),
-        "json" if name == "coverage-summary.json" => Some(Hint::Istanbul),
-        "json" => Some(Hint::Json),
-        "xml" => Some(Hint::Xml),
-        _ => None,
-    }
-}
-
-/// The hint for files forced to `kind` by the config's `inputs`.
-pub fn hint_for_kind(kind: crate::source::Kind, path: &Path) -> Hint {
-    use crate::source::Kind;
-    match kind {
-        Kind::Workflow => Hint::Workflow,
-        Kind::Compose => Hint::Compose,
-        Kind::Kubernetes | Kind::Yaml => Hint::Yaml,
-        Kind::Trivy | Kind::Json => Hint::Json,
-        Kind::TrivyIgnore => Hint::TrivyIgnore,
-        Kind::Coverage => match ext(path).as_str() {
-            "json" => Hint::Istanbul,
-            "xml" => Hint::Xml,
-            _ => Hint::Lcov,
-        },
-    }
-}
-
-/// Hint for a file named on the command line: by name, else by extension.
-fn explicit_hint(path: &Path) -> Hint {
-    hint_for(path).unwrap_or_else(|| match ext(path).as_str() {
-        "json" => Hint::Json,
-        _ => Hint::Yaml,
-    })
 }
 
 fn skip_dir(entry: &ignore::DirEntry) -> bool {
@@ -213,9 +125,9 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
                 out.insert(Candidate {
                     path: root.clone(),
                     display,
-                    hint: opts
-                        .forced_hint(root)
-                        .unwrap_or_else(|| explicit_hint(root)),
+                    claim: opts
+                        .forced_claim(root)
+                        .unwrap_or_else(|| source::explicit_claim(root)),
                     explicit: true,
                 });
             }
@@ -248,7 +160,8 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
                         continue;
                     }
                     let path = e.into_path();
-                    let Some(hint) = opts.forced_hint(&path).or_else(|| hint_for(&path)) else {
+                    let Some(claim) = opts.forced_claim(&path).or_else(|| source::claim(&path))
+                    else {
                         continue;
                     };
                     let display = display_path(&path);
@@ -258,7 +171,7 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
                     out.insert(Candidate {
                         path,
                         display,
-                        hint,
+                        claim,
                         explicit: false,
                     });
                 }
@@ -280,7 +193,7 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
                 continue;
             }
             let path = entry.into_path();
-            let Some(hint) = hint_for(&path) else {
+            let Some(claim) = source::claim(&path) else {
                 continue;
             };
             let display = display_path(&path);
@@ -290,7 +203,7 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
             out.insert(Candidate {
                 path,
                 display,
-                hint,
+                claim,
                 explicit: false,
             });
         }

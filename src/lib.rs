@@ -1,16 +1,27 @@
 //! tollgate: a policy-as-code gatekeeper for CI/CD.
 //!
-//! The pipeline (one module a stage): [`discover`] files → [`source`] loads them into
-//! [`source::Document`]s with span trees → [`policy`] evaluates Rego (regorus) → [`locate`]
-//! turns rule paths into file:line:column → [`report`] renders. [`check`] wires them together.
+//! The layers, each depending only on those listed before it (`CONTRIBUTING.md` has the map):
+//!
+//! - [`model`]: findings, spans, rules' descriptions, the outcome, tollgate's own rules;
+//! - [`source`]: the registry of input kinds and their loaders (text → [`source::Document`]s);
+//! - [`config`]: `.tollgate.yml`; [`policy`]: the Rego side (regorus);
+//! - the pipeline stages: [`discover`] files → [`read`] them → [`evaluate`] rules → [`locate`]
+//!   findings → [`filter`] (selection, waivers; [`waiver`]) — wired by [`check`];
+//! - [`app`]: setting up a run (config, policies, data); [`testing`]: `tollgate test`;
+//! - [`report`]: the output formats, which read only the model;
+//! - [`cli`]: the command line, on top.
 
+pub mod app;
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod discover;
-pub mod finding;
+pub mod evaluate;
+pub mod filter;
 pub mod locate;
+pub mod model;
 pub mod policy;
+pub mod read;
 pub mod report;
 pub mod source;
 pub mod testing;

@@ -1,7 +1,12 @@
 //! `tollgate test`: Rego unit tests (`test_` rules in `*_test.rego`, `todo_` skipped), as
-//! `opa test` runs them, and fixture tests: in every `fixtures/<case>/` folder beside a rule,
-//! each `# expect: rule-a, rule-b` mark (or `LINE RULE` line of a `<file>.expect` sidecar) must be
-//! matched by a finding of that rule on that line, and the rule must report nothing else there.
+//! `opa test` runs them; fixture tests: in every `fixtures/<case>/` folder beside a rule, each
+//! `# expect: rule-a, rule-b` mark (or `LINE RULE` line of a `<file>.expect` sidecar) must be
+//! matched by a finding of that rule on that line, and the rule must report nothing else there;
+//! and consistency checks of each rule folder (its METADATA id, settings lookups, README and
+//! folder name agree).
+//!
+//! With no folder, the built-in pack embedded at build time is tested (an edit to `policies/`
+//! needs a rebuild to show there); `tollgate test policies/` tests the folder as it is on disk.
 
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -9,13 +14,11 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use crate::check::{self, CheckOptions};
-use crate::cli::TestArgs;
 use crate::discover::display_path;
-use crate::finding::Diagnostic;
-use crate::policy::{self, PolicySet, PolicySource};
+use crate::filter::glob_match;
+use crate::model::Diagnostic;
+use crate::policy::{metadata, pack, rego_text, LoadOptions, PolicySet, PolicySource};
 
-static TEST_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^(test_[A-Za-z0-9_]+|todo_[A-Za-z0-9_]+)\b").unwrap());
 static MARK_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"#\s*expect:\s*([A-Za-z0-9_\-/., ]+)").unwrap());
 
@@ -37,20 +40,23 @@ pub struct TestResult {
     pub status: Status,
 }
 
-/// Runs every `test_` rule of the `*_test.rego` sources against `set`.
+/// Runs every `test_` rule of the `*_test.rego` sources against `set`. Files that failed to
+/// load are left out: their load error is reported once, not as a failure of each test.
 pub fn unit_tests(set: &PolicySet, sources: &[PolicySource]) -> Vec<TestResult> {
+    let broken: BTreeSet<&str> = set
+        .errors
+        .iter()
+        .filter_map(|e| e.file.as_deref())
+        .collect();
     let mut out = Vec::new();
     for src in sources.iter().filter(|s| s.path.ends_with("_test.rego")) {
-        let Some(pkg) = policy::package_of(&src.text) else {
+        if broken.contains(src.path.as_str()) {
+            continue;
+        }
+        let Some(pkg) = rego_text::package_of(&src.text) else {
             continue;
         };
-        let mut seen = BTreeSet::new();
-        for m in TEST_RE.captures_iter(&src.text) {
-            let name = m[1].to_string();
-            if !seen.insert(name.clone()) {
-                continue; // several bodies of one test rule
-            }
-            let line = src.text[..m.get(0).unwrap().start()].lines().count() + 1;
+        for (name, line) in rego_text::tests(&src.text) {
             let location = format!("{}:{line}", src.path);
             let full = format!("data.{pkg}.{name}");
             if name.starts_with("todo_") {
@@ -139,11 +145,9 @@ pub fn fixture_test(set: &PolicySet, dir: &Path, own: Option<&str>, today: &str)
     let outcome = check::run(set, &opts);
     let expected = marks(dir);
     let mut problems = Vec::new();
-    for e in &outcome.errors {
-        problems.push(format!(
-            "error: {}",
-            crate::report::human::diagnostic_line(e)
-        ));
+    // The policies' own load errors are reported once for the whole run.
+    for e in outcome.errors.iter().filter(|e| !set.errors.contains(e)) {
+        problems.push(format!("error: {e}"));
     }
     let mut rules: BTreeSet<String> = expected.values().flatten().cloned().collect();
     if let Some(o) = own {
@@ -225,10 +229,7 @@ fn fixture_dirs(root: &Path) -> Vec<(PathBuf, Option<String>)> {
                 })
                 .find_map(|p| {
                     let text = std::fs::read_to_string(&p).ok()?;
-                    policy::metadata::parse(&text)
-                        .ok()
-                        .flatten()
-                        .and_then(|m| m.id)
+                    metadata::parse(&text).ok().flatten().and_then(|m| m.id)
                 })
         });
         let Ok(cases) = std::fs::read_dir(dir.join("fixtures")) else {
@@ -251,7 +252,7 @@ fn fixture_dirs(root: &Path) -> Vec<(PathBuf, Option<String>)> {
 fn materialize_builtin() -> std::io::Result<PathBuf> {
     let root = std::env::temp_dir().join(format!("tollgate-pack-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    for (rel, text) in policy::embedded_files() {
+    for (rel, text) in pack::embedded_files() {
         let p = root.join("policies").join(rel);
         if let Some(parent) = p.parent() {
             std::fs::create_dir_all(parent)?;
@@ -261,104 +262,93 @@ fn materialize_builtin() -> std::io::Result<PathBuf> {
     Ok(root)
 }
 
-/// Runs unit and fixture tests of the built-in pack (`dirs` empty) or of the given folders.
-pub fn run_tests(dirs: &[PathBuf], today: &str) -> (Vec<TestResult>, Vec<Diagnostic>) {
-    run_tests_with(dirs, &[], &[], today)
+/// What `tollgate test` runs.
+#[derive(Clone, Debug, Default)]
+pub struct TestOptions {
+    /// Policy folders to test; empty: the built-in pack embedded at build time.
+    pub dirs: Vec<PathBuf>,
+    /// More policy folders loaded beside the tested ones.
+    pub extra: Vec<PathBuf>,
+    /// Data documents merged at the root of `data`.
+    pub data: Vec<(String, serde_json::Value)>,
+    /// Only the `test_` rules of packages matching these globs (`conftest verify --namespace`).
+    pub namespaces: Vec<String>,
+    /// The date expiry checks use in fixture runs.
+    pub today: String,
 }
 
-/// As [`run_tests`], with more policy folders and data files loaded beside the tested ones.
-pub fn run_tests_with(
-    dirs: &[PathBuf],
-    extra: &[PathBuf],
-    data: &[(String, serde_json::Value)],
-    today: &str,
-) -> (Vec<TestResult>, Vec<Diagnostic>) {
-    let (set, sources, roots, tmp) = if dirs.is_empty() {
-        let sources = policy::builtin_sources(true);
-        let set = PolicySet::load(
-            &sources,
-            &policy::LoadOptions {
-                tests: true,
-                rego_v0: None,
-                read_roots: vec![PathBuf::from(".")],
-            },
-        );
-        let tmp = materialize_builtin().ok();
-        let roots = tmp.iter().map(|t| t.join("policies")).collect::<Vec<_>>();
-        (set, sources, roots, tmp)
-    } else {
-        // The tested folders first: their copy of a library wins over the embedded one.
-        let mut sources: Vec<PolicySource> = Vec::new();
-        let mut errors = Vec::new();
-        for d in dirs.iter().chain(extra) {
-            match policy::dir_sources(d, true) {
-                Ok(s) => sources.extend(s),
-                Err(e) => errors.push(e),
-            }
-        }
-        sources.extend(
-            policy::builtin_sources(false)
-                .into_iter()
-                .filter(|s| s.path.starts_with("policies/lib/")),
-        );
-        policy::dedup_sources(&mut sources);
-        let mut set = PolicySet::load(
-            &sources,
-            &policy::LoadOptions {
-                tests: true,
-                rego_v0: None,
-                read_roots: vec![PathBuf::from(".")],
-            },
-        );
-        set.errors.extend(errors);
-        (set, sources, dirs.to_vec(), None)
-    };
-    let mut set = set;
-    let data_errors = set.set_data_with(
-        &BTreeMap::new(),
-        {
-            let mut m = serde_json::Map::new();
-            m.insert("today".into(), serde_json::Value::String(today.to_string()));
-            m.insert("trivyignore".into(), serde_json::json!([]));
-            m
+/// The results of a test run.
+#[derive(Debug, Default)]
+pub struct TestReport {
+    pub results: Vec<TestResult>,
+    /// Policy and data load errors (reported once; the run then fails with exit code 2).
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Runs unit and fixture tests of the built-in pack (`dirs` empty) or of the given folders.
+pub fn run_tests(dirs: &[PathBuf], today: &str) -> (Vec<TestResult>, Vec<Diagnostic>) {
+    let r = run(&TestOptions {
+        dirs: dirs.to_vec(),
+        today: today.to_string(),
+        ..TestOptions::default()
+    });
+    (r.results, r.errors)
+}
+
+/// Runs the tests.
+pub fn run(opts: &TestOptions) -> TestReport {
+    let today = opts.today.as_str();
+    let builtin = opts.dirs.is_empty();
+    let mut dirs = opts.dirs.clone();
+    dirs.extend(opts.extra.iter().cloned());
+    // The tested folders first: their copy of a library wins over the embedded one.
+    let (sources, source_errors) = pack::assemble(&dirs, !builtin, true);
+    let mut set = PolicySet::load(
+        &sources,
+        &LoadOptions {
+            tests: true,
+            rego_v0: None,
+            read_roots: vec![PathBuf::from(".")],
         },
-        data,
     );
+    set.errors.extend(
+        source_errors
+            .iter()
+            .map(crate::policy::PolicyError::to_diagnostic),
+    );
+    let tmp = if builtin {
+        materialize_builtin().ok()
+    } else {
+        None
+    };
+    let roots: Vec<PathBuf> = match &tmp {
+        Some(t) => vec![t.join("policies")],
+        None => opts.dirs.clone(),
+    };
+    let mut shared = serde_json::Map::new();
+    shared.insert("today".into(), serde_json::Value::String(today.to_string()));
+    shared.insert("trivyignore".into(), serde_json::json!([]));
+    let data_errors = set.set_data(&BTreeMap::new(), shared, &opts.data);
     set.errors.extend(data_errors);
     let mut results = unit_tests(&set, &sources);
     for root in &roots {
+        results.extend(consistency_tests(root));
         for (dir, own) in fixture_dirs(root) {
-            let mut r = fixture_test(&set, &dir, own.as_deref(), today);
-            if let Some(t) = &tmp {
-                let prefix = display_path(t);
-                let fix = |s: &str| s.replace(&format!("{prefix}/"), "");
-                r.name = fix(&r.name);
-                r.location = fix(&r.location);
-                if let Status::Fail(m) = &r.status {
-                    r.status = Status::Fail(fix(m));
-                }
-            }
-            results.push(r);
+            results.push(fixture_test(&set, &dir, own.as_deref(), today));
         }
     }
     if let Some(t) = tmp {
+        let prefix = format!("{}/", display_path(&t));
+        for r in results.iter_mut() {
+            r.name = r.name.replace(&prefix, "");
+            r.location = r.location.replace(&prefix, "");
+            if let Status::Fail(m) = &r.status {
+                r.status = Status::Fail(m.replace(&prefix, ""));
+            }
+        }
         let _ = std::fs::remove_dir_all(t);
     }
-    (results, set.errors.clone())
-}
-
-pub fn run_cli(args: TestArgs) -> i32 {
-    let today = args.today.unwrap_or_else(|| {
-        chrono::Utc::now()
-            .date_naive()
-            .format("%Y-%m-%d")
-            .to_string()
-    });
-    let mut errors = Vec::new();
-    let data = crate::cli::read_data_files(&args.data, &mut errors);
-    let (mut results, more) = run_tests_with(&args.dirs, &args.policies, &data, &today);
-    errors.extend(more);
-    if !args.namespaces.is_empty() {
+    if !opts.namespaces.is_empty() {
         // `data.<package>.<test>`: keep the packages a namespace glob matches.
         results.retain(|r| {
             match r
@@ -366,52 +356,128 @@ pub fn run_cli(args: TestArgs) -> i32 {
                 .strip_prefix("data.")
                 .and_then(|n| n.rsplit_once('.'))
             {
-                Some((pkg, _)) => args
-                    .namespaces
-                    .iter()
-                    .any(|g| crate::cli::glob_match(g, pkg)),
+                Some((pkg, _)) => opts.namespaces.iter().any(|g| glob_match(g, pkg)),
                 None => true,
             }
         });
     }
-    for e in &errors {
-        println!("error: {}", crate::report::human::diagnostic_line(e));
+    TestReport {
+        results,
+        errors: set.errors.clone(),
     }
-    let (mut pass, mut fail, mut skip) = (0, 0, 0);
-    for r in &results {
-        match &r.status {
-            Status::Pass => {
-                pass += 1;
-                if args.verbose {
-                    println!("PASS {} ({})", r.name, r.location);
-                }
-            }
-            Status::Skip => {
-                skip += 1;
-                if args.verbose {
-                    println!("SKIP {} ({})", r.name, r.location);
-                }
-            }
-            Status::Fail(m) | Status::Error(m) => {
-                fail += 1;
-                let word = if matches!(r.status, Status::Fail(_)) {
-                    "FAIL"
-                } else {
-                    "ERROR"
-                };
-                println!("{word} {} ({})", r.name, r.location);
-                for l in m.lines() {
-                    println!("    {l}");
-                }
+}
+
+static SETTINGS_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"data\.tollgate\.config\[\s*"([^"]*)"\s*\]"#).unwrap());
+
+/// The ids a rule folder named `folder` in category `category` may have: the folder's name,
+/// or the name prefixed by the category or one of its kind's aliases (`kubernetes/probes` is
+/// `k8s-probes`). Ids never change (users write them in waivers): a folder is renamed to fit.
+fn ids_for_folder(category: &str, folder: &str) -> Vec<String> {
+    let mut prefixes = vec![category.to_string()];
+    if let Some(spec) = crate::source::kind_named(category) {
+        prefixes.extend(spec.aliases.iter().map(|a| a.to_string()));
+    }
+    let mut out = vec![folder.to_string()];
+    out.extend(prefixes.iter().map(|p| format!("{p}-{folder}")));
+    out
+}
+
+/// One rule folder's consistency: its METADATA id, the settings keys its Rego (rule and tests)
+/// looks up, its README's title and its folder name agree.
+fn consistency_test(dir: &Path) -> Option<TestResult> {
+    let mut rego: Vec<(PathBuf, String)> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rego"))
+        .filter_map(|p| Some((p.clone(), std::fs::read_to_string(&p).ok()?)))
+        .collect();
+    rego.sort();
+    let (rule_file, meta) = rego.iter().find_map(|(p, t)| {
+        let m = metadata::parse(t).ok().flatten()?;
+        Some((p.clone(), m))
+    })?;
+    let id = meta.id.clone()?;
+    let readme = dir.join("README.md");
+    if !readme.is_file() {
+        return None; // not a documented rule folder (a team policy, say)
+    }
+    let display = display_path(dir);
+    let mut problems = Vec::new();
+    for (p, text) in &rego {
+        for c in SETTINGS_RE.captures_iter(text) {
+            if c[1] != id {
+                let start = c.get(0).map_or(0, |m| m.start());
+                let line = text[..start].matches('\n').count() + 1;
+                problems.push(format!(
+                    "{}:{line}: reads the settings of `{}`, but the rule's id is `{id}`",
+                    display_path(p),
+                    &c[1]
+                ));
             }
         }
     }
-    println!("tollgate: {pass} passed, {fail} failed, {skip} skipped");
-    if !errors.is_empty() {
-        2
-    } else if fail > 0 {
-        1
-    } else {
-        0
+    match std::fs::read_to_string(&readme) {
+        Ok(text) => {
+            let title = text.lines().next().unwrap_or_default();
+            if title.trim() != format!("# {id}") {
+                problems.push(format!(
+                    "{}:1: the README's title is `{}`; it must be `# {id}`",
+                    display_path(&readme),
+                    title.trim()
+                ));
+            }
+        }
+        Err(_) => problems.push(format!(
+            "{}: the rule has no README.md",
+            display_path(&readme)
+        )),
     }
+    let folder = dir.file_name()?.to_string_lossy().to_string();
+    let category = dir
+        .parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let allowed = ids_for_folder(&category, &folder);
+    if !allowed.contains(&id) {
+        problems.push(format!(
+            "{}:{}: the id `{id}` does not fit the folder `{category}/{folder}` (expected one of: {})",
+            display_path(&rule_file),
+            meta.line,
+            allowed.join(", ")
+        ));
+    }
+    Some(TestResult {
+        name: format!("consistency: {display} ({id})"),
+        location: display,
+        status: if problems.is_empty() {
+            Status::Pass
+        } else {
+            Status::Fail(problems.join("\n"))
+        },
+    })
+}
+
+/// Consistency tests of every documented rule folder (a folder with a README.md and a `.rego`
+/// file with a METADATA id) under `root`.
+fn consistency_tests(root: &Path) -> Vec<TestResult> {
+    let mut dirs = BTreeSet::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .hidden(false)
+        .filter_entry(|e| e.file_name() != "fixtures")
+        .build();
+    for e in walker.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "rego")
+            && !p.to_string_lossy().ends_with("_test.rego")
+        {
+            if let Some(parent) = p.parent() {
+                dirs.insert(parent.to_path_buf());
+            }
+        }
+    }
+    dirs.iter().filter_map(|d| consistency_test(d)).collect()
 }

@@ -13,10 +13,10 @@ use regex::Regex;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use crate::check::Sources;
 use crate::config::Config;
-use crate::finding::{Finding, Related, Severity, Suppression, SuppressionKind};
-use crate::locate::{locate, Seg, Span};
+use crate::model::catalog::{self, WAIVER_EXPIRED, WAIVER_UNUSED, WAIVER_WITHOUT_REASON};
+use crate::model::span::locate;
+use crate::model::{Finding, Seg, Severity, Sources, Span, Suppression, SuppressionKind};
 
 static INLINE_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"#\s*tollgate:\s*ignore\[([^\]]*)\]\s*(.*)$").unwrap());
@@ -149,23 +149,17 @@ impl Waiver {
     }
 }
 
-fn waiver_finding(
-    w: &Waiver,
-    rule: &str,
-    severity: Severity,
-    message: String,
-    title: &str,
-) -> Finding {
+/// A finding of one of the waiver rules of the catalog, at the waiver.
+fn waiver_finding(w: &Waiver, rule: &str, message: String) -> Finding {
     Finding {
         rule: rule.to_string(),
-        severity,
+        severity: catalog::own(rule).map_or(Severity::Warning, |r| r.severity),
         message,
         file: w.at_file.clone(),
         span: w.at,
         path: None,
         document: 0,
-        related: Vec::<Related>::new(),
-        title: Some(title.to_string()),
+        related: Vec::new(),
         suppressed: None,
     }
 }
@@ -203,34 +197,28 @@ pub fn apply(
         if w.expired(today) {
             out.push(waiver_finding(
                 w,
-                "waiver-expired",
-                Severity::Warning,
+                WAIVER_EXPIRED,
                 format!(
                     "the waiver for {rules} expired on {}: it no longer suppresses anything; fix the findings or renew it with a reason",
                     w.expires.as_deref().unwrap_or_default()
                 ),
-                "Waivers are renewed or removed when they expire",
             ));
             continue;
         }
         if w.reason.is_none() {
             out.push(waiver_finding(
                 w,
-                "waiver-without-reason",
-                Severity::Warning,
+                WAIVER_WITHOUT_REASON,
                 format!(
                     "the waiver for {rules} gives no reason: say why the exception is acceptable"
                 ),
-                "Every waiver says why",
             ));
         }
         if !w.used {
             out.push(waiver_finding(
                 w,
-                "waiver-unused",
-                Severity::Note,
+                WAIVER_UNUSED,
                 format!("the waiver for {rules} matches no finding: remove it"),
-                "Dead waivers are removed",
             ));
         }
     }

@@ -117,9 +117,33 @@ fn select_ignore_and_severity() {
 
     s.write(".tollgate.yml", "select: [kubernetes, coverage-threshold]\nignore: [k8s-probes, k8s-resources, k8s-non-root]\n");
     let (_, v) = check(s.path(), &[]);
-    let mut r = rules_of(&v);
-    r.sort();
-    assert_eq!(r, vec!["coverage-threshold", "k8s-zero-downtime-rollout"]);
+    let r = rules_of(&v);
+    // Only kubernetes rules and the one selected by id fire, never an ignored one (the test
+    // does not pin which kubernetes rules exist).
+    let listed = run_in(s.path(), &["rules", "-f", "json"]);
+    let rules: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let kubernetes: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["category"] == "kubernetes")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        r.contains(&"coverage-threshold".to_string())
+            && r.contains(&"k8s-zero-downtime-rollout".to_string()),
+        "{r:?}"
+    );
+    for id in &r {
+        assert!(
+            id == "coverage-threshold" || kubernetes.contains(&id.as_str()),
+            "{id} is not selected: {r:?}"
+        );
+        assert!(
+            !["k8s-probes", "k8s-resources", "k8s-non-root"].contains(&id.as_str()),
+            "{id} is ignored: {r:?}"
+        );
+    }
 
     s.write(
         ".tollgate.yml",
@@ -583,6 +607,127 @@ fn test_command_filters_by_namespace() {
     assert!(
         out.trim_end()
             .ends_with("tollgate: 1 passed, 0 failed, 0 skipped"),
+        "{out}"
+    );
+}
+
+#[test]
+fn schema_file_is_generated_from_the_registry() {
+    let s = Scratch::new("schema-file");
+    let o = run_in(s.path(), &["schema"]);
+    let want = stdout(&o);
+    let path = repo_root().join("schema/tollgate.schema.json");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "schema/tollgate.schema.json is stale: run `UPDATE_DOCS=1 cargo test --test config`"
+    );
+    // Every kind the configuration may force is an `inputs` key, and nothing else is.
+    let schema: Value = serde_json::from_str(&want).unwrap();
+    let mut keys: Vec<&str> = schema["properties"]["inputs"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    let mut forceable: Vec<&str> = tollgate::source::KINDS
+        .iter()
+        .filter(|k| k.forceable)
+        .map(|k| k.kind.name())
+        .collect();
+    forceable.sort();
+    assert_eq!(keys, forceable);
+}
+
+#[test]
+fn test_command_checks_that_a_rule_folder_is_consistent() {
+    let s = Scratch::new("consistency");
+    let rule = "# METADATA\n# title: Images are pinned\n# custom:\n#   id: kubernetes-image-pinned\n#   input: [kubernetes]\n#   settings: {tags: [latest]}\npackage team.image_pinned\n\nimport rego.v1\n\ndeny contains {\"msg\": \"x\", \"path\": []} if {\n  some t in data.tollgate.config[\"image-pinned\"].tags\n  endswith(input.spec.image, t)\n}\n";
+    s.write("policies/kubernetes/image-pinned/image_pinned.rego", rule);
+    s.write(
+        "policies/kubernetes/image-pinned/README.md",
+        "# image-pinned\n\nImages are pinned.\n",
+    );
+    let o = run_in(s.path(), &["test", "policies"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let file = "policies/kubernetes/image-pinned/image_pinned.rego";
+    assert!(
+        out.contains(&format!(
+            "{file}:12: reads the settings of `image-pinned`, but the rule's id is `kubernetes-image-pinned`"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("README.md:1: the README's title is `# image-pinned`; it must be `# kubernetes-image-pinned`"),
+        "{out}"
+    );
+    // Fixed: the id fits the folder (`kubernetes-` + folder), lookups and README agree.
+    s.write(
+        "policies/kubernetes/image-pinned/image_pinned.rego",
+        &rule.replace(
+            "config[\"image-pinned\"]",
+            "config[\"kubernetes-image-pinned\"]",
+        ),
+    );
+    s.write(
+        "policies/kubernetes/image-pinned/README.md",
+        "# kubernetes-image-pinned\n\nImages are pinned.\n",
+    );
+    let o = run_in(s.path(), &["test", "policies"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("1 passed, 0 failed"), "{}", stdout(&o));
+    // An id that does not fit its folder.
+    s.write(
+        "policies/kubernetes/image-pinned/image_pinned.rego",
+        &rule
+            .replace("id: kubernetes-image-pinned", "id: pinned-images")
+            .replace("config[\"image-pinned\"]", "config[\"pinned-images\"]"),
+    );
+    s.write(
+        "policies/kubernetes/image-pinned/README.md",
+        "# pinned-images\n",
+    );
+    let out = stdout(&run_in(s.path(), &["test", "policies"]));
+    assert!(
+        out.contains(&format!("{file}:1: the id `pinned-images` does not fit the folder `kubernetes/image-pinned` (expected one of: image-pinned, kubernetes-image-pinned, k8s-image-pinned)")),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_broken_test_file_is_one_error_not_a_failure_of_every_test() {
+    let s = Scratch::new("broken-test-file");
+    s.write(
+        "policies/team/rule.rego",
+        "# METADATA\n# custom:\n#   id: team-rule\n#   input: [kubernetes]\npackage team.rule\n\nimport rego.v1\n\ndeny contains {\"msg\": \"no name\", \"path\": [\"metadata\"]} if not input.metadata.name\n",
+    );
+    s.write(
+        "policies/team/rule_test.rego",
+        "package team.rule_test\n\nimport rego.v1\n\ntest_fires if {\n  count(data.team.rule.deny) == 1 with input as {\"metadata\": {}}\n}\n",
+    );
+    s.write(
+        "policies/team/broken_test.rego",
+        "package team.broken_test\n\nimport rego.v1\n\ntest_broken if {\n  x := \n}\n",
+    );
+    s.write(
+        "policies/team/fixtures/fail/deploy.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: # expect: team-rule\n  labels: {}\n",
+    );
+    let o = run_in(s.path(), &["test", "policies"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert_eq!(
+        out.matches("broken_test.rego").count(),
+        1,
+        "the load error is reported once: {out}"
+    );
+    assert!(
+        out.contains("tollgate: 2 passed, 0 failed, 0 skipped"),
         "{out}"
     );
 }

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use tollgate::check::Outcome;
-use tollgate::finding::{Finding, Severity, Suppression, SuppressionKind};
-use tollgate::locate::{Pos, Span};
+use tollgate::model::rule::docs_url;
+use tollgate::model::{
+    Finding, Outcome, Pos, Severity, SourceFile, Span, Suppression, SuppressionKind,
+};
 use tollgate::report::{self, markdown, Context, Format};
-use tollgate::source::SourceFile;
 
 /// Variables the reports read; cleared so that a run on a GitHub runner renders the same.
 const GITHUB_VARS: &[&str] = &[
@@ -254,7 +254,6 @@ fn waived_outcome(dir: &Path) -> Outcome {
             path: f["path"].as_str().map(String::from),
             document: 0,
             related: Vec::new(),
-            title: None,
             suppressed: None,
         });
     }
@@ -548,7 +547,7 @@ fn sarif_validates_against_the_schema() {
         .as_str()
         .unwrap()
         .starts_with("# k8s-probes"));
-    assert_eq!(probes["helpUri"], report::rule_url("k8s-probes"));
+    assert_eq!(probes["helpUri"], docs_url("k8s-probes"));
     assert_eq!(
         probes["properties"]["tags"],
         serde_json::json!(["tollgate", "kubernetes", "builtin"])
@@ -559,7 +558,7 @@ fn sarif_validates_against_the_schema() {
 /// A YAML file as JSON, through tollgate's own loader.
 fn yaml_value(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let lines = tollgate::locate::LineIndex::new(&text);
+    let lines = tollgate::model::LineIndex::new(&text);
     let docs = tollgate::source::yaml::parse(&text, &lines, Default::default())
         .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
     assert_eq!(docs.len(), 1, "{}", path.display());

@@ -12,7 +12,7 @@ use regorus::{Engine, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::locate::LineIndex;
+use crate::model::LineIndex;
 use crate::source::yaml;
 
 fn parse_text(parser: &str, text: &str) -> Result<serde_json::Value> {

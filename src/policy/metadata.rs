@@ -15,7 +15,7 @@
 
 use serde_json::Value;
 
-use crate::locate::LineIndex;
+use crate::model::LineIndex;
 use crate::source::yaml;
 
 #[derive(Clone, Debug, Default, PartialEq)]

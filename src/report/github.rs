@@ -17,9 +17,10 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
+use super::common::{self, counts, plural};
 use super::markdown::{self, Links};
 use super::{Context, Report};
-use crate::finding::{Finding, Severity};
+use crate::model::{Finding, Severity};
 
 pub struct Github;
 
@@ -53,10 +54,10 @@ pub fn command(s: Severity) -> &'static str {
 /// One annotation command, without the trailing newline.
 pub fn annotation(ctx: &Context<'_>, f: &Finding) -> String {
     let mut msg = f.message.clone();
-    if let Some(t) = markdown::help(ctx, f) {
+    if let Some(t) = common::help(ctx, f) {
         let _ = write!(msg, "\nhelp: {t}");
     }
-    if let Some(url) = markdown::rule_doc(ctx, &f.rule) {
+    if let Some(url) = common::rule_doc(ctx, &f.rule) {
         let _ = write!(msg, "\nsee {url}");
     }
     format!(
@@ -118,7 +119,7 @@ impl Report for Github {
                 escape_data(&d.message)
             );
         }
-        let _ = writeln!(out, "tollgate: {}", markdown::counts(ctx));
+        let _ = writeln!(out, "tollgate: {}", counts(ctx));
         let hidden = hidden_annotations(ctx);
         if hidden > 0 {
             let total: usize = annotation_counts(ctx).iter().sum();
@@ -158,7 +159,7 @@ pub fn step_summary(ctx: &Context<'_>, links: &Links) -> String {
                 let _ = writeln!(
                     out,
                     "- … {} not listed: the summary is limited to 1 MiB; the job log has every one.",
-                    markdown::plural(active.len() - i, "more finding", "more findings")
+                    plural(active.len() - i, "more finding", "more findings")
                 );
                 break;
             }

@@ -5,8 +5,8 @@ use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use std::fmt::Write as _;
 
-use super::{rule_url, Context, Report};
-use crate::finding::{Finding, Severity};
+use super::{common, Context, Report};
+use crate::model::{catalog, Finding, Severity};
 
 pub struct Human;
 
@@ -19,12 +19,7 @@ fn level(s: Severity) -> Level<'static> {
 }
 
 fn render_finding(ctx: &Context<'_>, f: &Finding, renderer: &Renderer) -> String {
-    let help = ctx
-        .rules
-        .iter()
-        .find(|r| r.id == f.rule)
-        .and_then(|r| r.title.clone())
-        .or_else(|| f.title.clone());
+    let help = common::help(ctx, f);
     let title = f.message.clone();
     let head = level(f.severity).primary_title(title).id(f.rule.as_str());
     let group = match ctx.outcome.sources.get(&f.file) {
@@ -58,14 +53,12 @@ fn render_finding(ctx: &Context<'_>, f: &Finding, renderer: &Renderer) -> String
     if let Some(h) = &help {
         footers.push(format!("help: {h}"));
     }
-    if f.path.is_none() && f.rule != crate::finding::PARSE_ERROR {
+    // tollgate's own findings are located by tollgate itself, never by a rule's path.
+    if f.path.is_none() && !catalog::is_own(&f.rule) {
         footers.push("note: the rule gave no path: shown at the document's start".into());
     }
-    // Documented rules: the built-in pack and tollgate's own.
-    let documented = ctx.rules.iter().any(|r| r.id == f.rule && r.builtin)
-        || crate::config::INTERNAL_RULES.contains(&f.rule.as_str());
-    if documented && f.rule != crate::finding::PARSE_ERROR {
-        footers.push(format!("note: see {}", rule_url(&f.rule)));
+    if let Some(url) = common::rule_doc(ctx, &f.rule) {
+        footers.push(format!("note: see {url}"));
     }
     let mut report: Vec<Group> = vec![group];
     for ftr in &footers {
@@ -93,7 +86,7 @@ impl Report for Human {
             out.push_str("\n\n");
         }
         for e in &ctx.outcome.errors {
-            let _ = writeln!(out, "error: {}", diagnostic_line(e));
+            let _ = writeln!(out, "error: {e}");
         }
         let o = ctx.outcome;
         let count = |s: Severity| o.active().filter(|f| f.severity == s).count();
@@ -120,14 +113,5 @@ impl Report for Human {
             if o.documents == 1 { "" } else { "s" },
         );
         out
-    }
-}
-
-/// One line for a diagnostic: `file:line:col: message`.
-pub fn diagnostic_line(e: &crate::finding::Diagnostic) -> String {
-    match (&e.file, e.line, e.column) {
-        (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: {}", e.message),
-        (Some(f), _, _) => format!("{f}: {}", e.message),
-        _ => e.message.clone(),
     }
 }

@@ -14,7 +14,7 @@
 use serde::Serialize;
 
 use super::{Context, Report};
-use crate::finding::Diagnostic;
+use crate::model::{Diagnostic, Suppression};
 
 pub struct Json;
 
@@ -49,7 +49,7 @@ struct FindingOut<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<RelatedOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    suppressed: Option<&'a crate::finding::Suppression>,
+    suppressed: Option<&'a Suppression>,
 }
 
 #[derive(Serialize)]

@@ -8,16 +8,15 @@
 //! `waived` property of their suite and listed in the test case's `<system-out>`. Policy and
 //! configuration errors are `<error>`s of a `tollgate` suite.
 //!
-//! Which files a rule checked follows from the kinds it reads; a file's kinds are found again
-//! from its name and text (the report sees only the outcome).
+//! Which files a rule checked follows from the kinds it reads and the kinds of each file's
+//! documents, as the load stage recorded them in the outcome.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::Path;
 
-use super::{Context, Report};
-use crate::finding::{Finding, PARSE_ERROR};
-use crate::source::{self, Hint, Kind};
+use super::{common, Context, Report};
+use crate::model::catalog::PARSE_ERROR;
+use crate::model::{Finding, Kind};
 
 pub struct Junit;
 
@@ -49,24 +48,6 @@ pub fn escape_attr(s: &str) -> String {
         .replace('\r', "&#13;")
 }
 
-/// The kinds of a checked file, found again from its name and content.
-fn file_kinds(path: &str, text: &str) -> BTreeSet<Kind> {
-    let p = Path::new(path);
-    let hint = crate::discover::hint_for(p).unwrap_or_else(|| {
-        if path.to_ascii_lowercase().ends_with(".json") {
-            Hint::Json
-        } else {
-            Hint::Yaml
-        }
-    });
-    let file = source::SourceFile::new(path.to_string(), text.to_string());
-    source::load(file, hint, true, Default::default())
-        .documents
-        .iter()
-        .map(|d| d.kind)
-        .collect()
-}
-
 struct Suite<'a> {
     rule: String,
     /// File → its findings for this rule (waived ones too).
@@ -87,7 +68,7 @@ fn failure_body(ctx: &Context<'_>, f: &Finding) -> String {
         let _ = writeln!(body, "  at {p}");
     }
     if let Some(src) = ctx.outcome.sources.get(&f.file) {
-        let line = src.lines.line_text(&src.text, f.span.start.line);
+        let line = src.line_text(f.span.start.line);
         let _ = writeln!(body, "{:>5} | {}", f.span.start.line, line.trim_end());
     }
     for r in &f.related {
@@ -97,10 +78,10 @@ fn failure_body(ctx: &Context<'_>, f: &Finding) -> String {
             r.file, r.span.start.line, r.span.start.column, r.message
         );
     }
-    if let Some(t) = super::markdown::help(ctx, f) {
+    if let Some(t) = common::help(ctx, f) {
         let _ = writeln!(body, "help: {t}");
     }
-    if let Some(u) = super::markdown::rule_doc(ctx, &f.rule) {
+    if let Some(u) = common::rule_doc(ctx, &f.rule) {
         let _ = writeln!(body, "see: {u}");
     }
     body
@@ -117,13 +98,7 @@ impl Report for Junit {
         files.dedup();
         let kinds: BTreeMap<&str, BTreeSet<Kind>> = files
             .iter()
-            .map(|f| {
-                let k = match o.sources.get(*f) {
-                    Some(s) => file_kinds(f, &s.text),
-                    None => BTreeSet::new(),
-                };
-                (*f, k)
-            })
+            .map(|f| (*f, o.file_kinds.get(*f).cloned().unwrap_or_default()))
             .collect();
 
         let mut suites: Vec<Suite> = Vec::new();
@@ -262,7 +237,7 @@ impl Report for Junit {
                 "  <testsuite name=\"tollgate\" tests=\"1\" failures=\"0\" errors=\"{errors}\" skipped=\"0\">\n    <testcase name=\"policies and configuration\" classname=\"tollgate\">"
             );
             for d in &o.errors {
-                let line = crate::report::human::diagnostic_line(d);
+                let line = d.to_string();
                 let _ = writeln!(
                     body,
                     "      <error message=\"{}\" type=\"error\">{}</error>",
@@ -293,7 +268,7 @@ mod tests {
 
     #[test]
     fn output_is_well_formed_xml() {
-        let outcome = crate::check::Outcome::default();
+        let outcome = crate::model::Outcome::default();
         let ctx = Context {
             outcome: &outcome,
             rules: &[],

@@ -13,8 +13,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::common::{counts, encode_path, plural, rule_doc, rule_title};
 use super::{Context, Report};
-use crate::finding::{Diagnostic, Finding, Severity};
+use crate::model::{Diagnostic, Finding, Severity};
 
 pub struct Markdown;
 
@@ -78,22 +79,6 @@ impl Links {
     }
 }
 
-/// Percent-encodes a relative path for a URL (keeps unreserved characters and `/`).
-pub fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => {
-                let _ = write!(out, "%{b:02X}");
-            }
-        }
-    }
-    out
-}
-
 /// Escapes text for Markdown (inline, one line): punctuation that could start markup is
 /// backslash-escaped and line breaks become spaces.
 pub fn escape(text: &str) -> String {
@@ -146,41 +131,6 @@ fn link(text: &str, url: Option<String>) -> String {
     }
 }
 
-/// `N thing` / `N things`.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// The counts line: `3 findings (2 errors, 1 warning, 0 notes), 1 waived`.
-pub fn counts(ctx: &Context<'_>) -> String {
-    let o = ctx.outcome;
-    let n = |s: Severity| o.active().filter(|f| f.severity == s).count();
-    let mut s = format!(
-        "{} ({}, {}, {})",
-        plural(o.active().count(), "finding", "findings"),
-        plural(n(Severity::Error), "error", "errors"),
-        plural(n(Severity::Warning), "warning", "warnings"),
-        plural(n(Severity::Note), "note", "notes"),
-    );
-    let waived = o.suppressed_count();
-    if waived > 0 {
-        let _ = write!(s, ", {waived} waived");
-    }
-    if !o.errors.is_empty() {
-        let _ = write!(
-            s,
-            ", {}",
-            plural(
-                o.errors.len(),
-                "policy or configuration error",
-                "policy or configuration errors"
-            )
-        );
-    }
-    let _ = write!(s, "; {} checked", plural(o.files, "file", "files"));
-    s
-}
-
 /// The table of unwaived findings by rule, sorted by rule id; empty without findings.
 pub fn rule_table(ctx: &Context<'_>) -> String {
     let mut by_rule: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
@@ -205,45 +155,6 @@ pub fn rule_table(ctx: &Context<'_>) -> String {
         let _ = writeln!(out, "| {id} | {title} | {} | {} | {} |", c[0], c[1], c[2]);
     }
     out
-}
-
-/// A rule's title: from its METADATA (or [`super::sarif::INTERNAL`]), else from one of its
-/// findings.
-pub fn rule_title(ctx: &Context<'_>, rule: &str) -> Option<String> {
-    ctx.rules
-        .iter()
-        .find(|r| r.id == rule)
-        .and_then(|r| r.title.clone())
-        .or_else(|| {
-            super::sarif::INTERNAL
-                .iter()
-                .find(|i| i.id == rule)
-                .map(|i| i.title.to_string())
-        })
-        .or_else(|| {
-            ctx.outcome
-                .findings
-                .iter()
-                .find(|f| f.rule == rule)
-                .and_then(|f| f.title.clone())
-        })
-}
-
-/// The help line of a finding: its rule's title, else the finding's own.
-pub fn help(ctx: &Context<'_>, f: &Finding) -> Option<String> {
-    ctx.rules
-        .iter()
-        .find(|r| r.id == f.rule)
-        .and_then(|r| r.title.clone())
-        .or_else(|| f.title.clone())
-}
-
-/// The documentation link of a built-in rule (team rules have none).
-pub fn rule_doc(ctx: &Context<'_>, rule: &str) -> Option<String> {
-    ctx.rules
-        .iter()
-        .find(|r| r.id == rule && r.builtin)
-        .map(|r| super::rule_url(&r.id))
 }
 
 /// One list item: `- **error** [`file:10:11`](link) message · `rule``.
@@ -365,8 +276,7 @@ impl Report for Markdown {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Outcome;
-    use crate::locate::{Pos, Span};
+    use crate::model::{Outcome, Pos, Span};
 
     fn finding(file: &str, line: u32, msg: &str) -> Finding {
         let p = |column| Pos {
@@ -383,7 +293,6 @@ mod tests {
             path: None,
             document: 0,
             related: Vec::new(),
-            title: Some("A team rule".into()),
             suppressed: None,
         }
     }

@@ -1,6 +1,8 @@
-//! Output formats, one module each behind [`Report`]. A new format is a module, a [`Format`]
-//! variant and a line in [`Format::report`].
+//! Output formats, one module each behind [`Report`]; they read only the model (the outcome and
+//! the rules' descriptions) and the helpers in [`common`]. A new format is a module, a
+//! [`Format`] variant and a line in [`Format::report`].
 
+pub mod common;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -11,14 +13,24 @@ pub mod sarif;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::check::Outcome;
-use crate::policy::Rule;
+use crate::model::{catalog, Outcome, RuleMeta};
 
 /// What every report sees.
 pub struct Context<'a> {
     pub outcome: &'a Outcome,
-    pub rules: &'a [Rule],
+    /// The rules in effect.
+    pub rules: &'a [RuleMeta],
     pub color: bool,
+}
+
+impl Context<'_> {
+    /// What is known of rule `id`: a rule in effect, else one of tollgate's own.
+    pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
+        self.rules
+            .iter()
+            .find(|r| r.id == id)
+            .or_else(|| catalog::own_metas().iter().find(|r| r.id == id))
+    }
 }
 
 /// An output format.
@@ -26,13 +38,8 @@ pub trait Report {
     fn render(&self, ctx: &Context<'_>) -> String;
 }
 
-/// The documentation link of a rule.
-pub fn rule_url(rule: &str) -> String {
-    format!("https://github.com/tollgate-dev/tollgate/blob/main/docs/rules.md#{rule}")
-}
-
 /// The output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Human,
     Json,
@@ -47,6 +54,26 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 6] = [
+        Format::Human,
+        Format::Json,
+        Format::Github,
+        Format::Sarif,
+        Format::Junit,
+        Format::Markdown,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Github => "github",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Markdown => "markdown",
+        }
+    }
+
     pub fn report(self) -> Box<dyn Report> {
         match self {
             Format::Human => Box::new(human::Human),
@@ -69,25 +96,25 @@ pub struct FormatSpec {
 impl std::str::FromStr for FormatSpec {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        use clap::ValueEnum;
         let (name, path) = match s.split_once('=') {
             Some((n, p)) if !p.is_empty() => (n, Some(PathBuf::from(p))),
             Some(_) => return Err(format!("`{s}`: a path is needed after `=`")),
             None => (s, None),
         };
-        let format = Format::from_str(name, true).map_err(|_| {
-            let names: Vec<String> = Format::value_variants()
-                .iter()
-                .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
-                .collect();
-            format!("unknown format `{name}` (one of: {})", names.join(", "))
-        })?;
+        let format = Format::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+                format!("unknown format `{name}` (one of: {})", names.join(", "))
+            })?;
         Ok(FormatSpec { format, path })
     }
 }
 
-/// Renders `spec` to its destination (stdout or a file, whose folder is created). The `github` format also appends the
-/// job summary to `GITHUB_STEP_SUMMARY` when that is set (a failure to do so is a warning).
+/// Renders `spec` to its destination (stdout or a file, whose folder is created). The `github`
+/// format also appends the job summary to `GITHUB_STEP_SUMMARY` when that is set (a failure to
+/// do so is a warning).
 pub fn emit(spec: &FormatSpec, ctx: &Context<'_>) -> std::io::Result<()> {
     let text = spec.format.report().render(ctx);
     match &spec.path {

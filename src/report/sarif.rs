@@ -1,7 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
 //!
 //! One run, whose driver lists a `reportingDescriptor` for every rule in effect and for every
-//! other rule that fired (`parse-error` and the waiver rules are described by [`INTERNAL`]):
+//! other rule that fired (tollgate's own rules are described by the catalog, `crate::model::catalog`):
 //! id, name, short and full description, help (text, and Markdown for built-in rules),
 //! `helpUri` for built-in rules, default level and tags. Each finding is a result with `ruleId`
 //! and `ruleIndex`, level, message, one physical location relative to `%SRCROOT%` (the working
@@ -19,10 +19,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
-use super::{rule_url, Context, Report};
-use crate::check::Outcome;
-use crate::finding::{Finding, Severity, Suppression, SuppressionKind};
-use crate::locate::Span;
+use super::{common, Context, Report};
+use crate::model::fingerprint::fingerprints;
+use crate::model::{Finding, RuleMeta, Severity, Span, Suppression, SuppressionKind};
 
 pub struct Sarif;
 
@@ -31,42 +30,6 @@ pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The key of tollgate's fingerprint in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "tollgate/v1";
-
-/// A rule that is not a Rego rule, described here.
-pub struct InternalRule {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub description: &'static str,
-    pub severity: Severity,
-}
-
-/// The rules tollgate raises itself.
-pub const INTERNAL: &[InternalRule] = &[
-    InternalRule {
-        id: crate::finding::PARSE_ERROR,
-        title: "Input files parse",
-        description: "A file tollgate reads (a workflow, Compose file, Kubernetes manifest, coverage or Trivy report) could not be parsed, is not UTF-8, or is over the size limit. It is reported at the error's line and column; every other file is still checked.",
-        severity: Severity::Error,
-    },
-    InternalRule {
-        id: "waiver-expired",
-        title: "Waivers have not expired",
-        description: "A `# tollgate: ignore[…]` comment or a `.tollgate.yml` waiver is past its expiry date, so it waives nothing any more. Fix the finding, or renew the waiver with a new date and a reason.",
-        severity: Severity::Warning,
-    },
-    InternalRule {
-        id: "waiver-unused",
-        title: "Waivers match a finding",
-        description: "A waiver matched no finding: the rule no longer fires where it points. Remove the waiver.",
-        severity: Severity::Note,
-    },
-    InternalRule {
-        id: "waiver-without-reason",
-        title: "Waivers give a reason",
-        description: "A waiver gives no reason. It still waives the finding, but every exception must say why it is acceptable.",
-        severity: Severity::Warning,
-    },
-];
 
 #[derive(Serialize)]
 struct Text {
@@ -246,7 +209,7 @@ pub fn pascal_case(id: &str) -> String {
 
 /// Percent-encodes a path into a URI reference (unreserved characters and `/` stay).
 pub fn uri_path(path: &str) -> String {
-    super::markdown::encode_path(path)
+    common::encode_path(path)
 }
 
 /// The artifact location of a reported file: relative to `%SRCROOT%`, or a `file://` URI for a
@@ -299,48 +262,6 @@ fn location(file: &str, span: &Span) -> Location {
     }
 }
 
-/// FNV-1a, 128 bits: small, stable across Rust versions and platforms.
-fn fnv1a128(bytes: &[u8]) -> u128 {
-    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
-    for b in bytes {
-        h ^= *b as u128;
-        h = h.wrapping_mul(0x0000000001000000000000000000013B);
-    }
-    h
-}
-
-/// The text of a finding's first line, trimmed (empty when the file's text is not known).
-fn line_text<'a>(outcome: &'a Outcome, f: &Finding) -> &'a str {
-    outcome
-        .sources
-        .get(&f.file)
-        .map(|s| s.lines.line_text(&s.text, f.span.start.line).trim())
-        .unwrap_or("")
-}
-
-/// One fingerprint per finding (in order): a hash of the rule id, the file path and the trimmed
-/// text of the finding's line, then `:N`, the finding's occurrence among those with the same
-/// three. Line numbers are not part of it, so a fingerprint survives lines moving above it; it
-/// changes when the line itself changes or the file is renamed.
-pub fn fingerprints(outcome: &Outcome) -> Vec<String> {
-    let mut seen: HashMap<u128, usize> = HashMap::new();
-    outcome
-        .findings
-        .iter()
-        .map(|f| {
-            let mut key = Vec::new();
-            for part in [f.rule.as_str(), f.file.as_str(), line_text(outcome, f)] {
-                key.extend_from_slice(part.as_bytes());
-                key.push(0);
-            }
-            let h = fnv1a128(&key);
-            let n = seen.entry(h).or_insert(0);
-            *n += 1;
-            format!("{h:032x}:{n}")
-        })
-        .collect()
-}
-
 fn suppression(s: &Suppression) -> SuppressionOut {
     let location = s.source.rsplit_once(':').and_then(|(file, line)| {
         let line: u32 = line.parse().ok()?;
@@ -389,44 +310,43 @@ fn tags(list: &[&str]) -> Map<String, Value> {
     m
 }
 
+/// The descriptor of a rule.
+fn descriptor(r: &RuleMeta) -> Descriptor {
+    let title = r.title.clone().unwrap_or_else(|| r.id.clone());
+    let full = r.description.clone().unwrap_or_else(|| title.clone());
+    let help_text = match r.docs_url() {
+        Some(url) => format!("{full}\n\nSee {url} or run `tollgate explain {}`.", r.id),
+        None => format!("{full}\n\nDefined in {}:{}.", r.file, r.line),
+    };
+    let category = r.category.as_deref().unwrap_or("");
+    Descriptor {
+        id: r.id.clone(),
+        name: pascal_case(&r.id),
+        short_description: text(title),
+        full_description: text(full),
+        help: Help {
+            text: help_text,
+            markdown: r.readme.clone(),
+        },
+        help_uri: r.docs_url(),
+        default_configuration: Configuration {
+            level: level(r.severity),
+        },
+        properties: tags(&[
+            "tollgate",
+            category,
+            if r.builtin { "builtin" } else { "team-policy" },
+        ]),
+    }
+}
+
 /// The descriptors: every rule in effect, then every other rule that fired (sorted).
 fn descriptors(ctx: &Context<'_>) -> Vec<Descriptor> {
     let mut out: Vec<Descriptor> = Vec::new();
     for r in ctx.rules {
-        if out.iter().any(|d| d.id == r.id) {
-            continue;
+        if !out.iter().any(|d| d.id == r.id) {
+            out.push(descriptor(r));
         }
-        let title = r.title.clone().unwrap_or_else(|| r.id.clone());
-        let full = r.description.clone().unwrap_or_else(|| title.clone());
-        let help_text = if r.builtin {
-            format!(
-                "{full}\n\nSee {} or run `tollgate explain {}`.",
-                rule_url(&r.id),
-                r.id
-            )
-        } else {
-            format!("{full}\n\nDefined in {}:{}.", r.file, r.line)
-        };
-        let category = r.category.as_deref().unwrap_or("");
-        out.push(Descriptor {
-            id: r.id.clone(),
-            name: pascal_case(&r.id),
-            short_description: text(title),
-            full_description: text(full),
-            help: Help {
-                text: help_text,
-                markdown: r.readme.clone(),
-            },
-            help_uri: r.builtin.then(|| rule_url(&r.id)),
-            default_configuration: Configuration {
-                level: level(r.severity),
-            },
-            properties: tags(&[
-                "tollgate",
-                category,
-                if r.builtin { "builtin" } else { "team-policy" },
-            ]),
-        });
     }
     let mut extra: Vec<&Finding> = Vec::new();
     for f in &ctx.outcome.findings {
@@ -436,42 +356,24 @@ fn descriptors(ctx: &Context<'_>) -> Vec<Descriptor> {
     }
     extra.sort_by(|a, b| a.rule.cmp(&b.rule));
     for f in extra {
-        let d = match INTERNAL.iter().find(|i| i.id == f.rule) {
-            Some(i) => Descriptor {
-                id: i.id.into(),
-                name: pascal_case(i.id),
-                short_description: text(i.title),
-                full_description: text(i.description),
+        out.push(match ctx.rule(&f.rule) {
+            Some(r) => descriptor(r),
+            None => Descriptor {
+                id: f.rule.clone(),
+                name: pascal_case(&f.rule),
+                short_description: text(f.rule.clone()),
+                full_description: text(f.rule.clone()),
                 help: Help {
-                    text: format!("{}\n\nSee {}.", i.description, rule_url(i.id)),
+                    text: f.rule.clone(),
                     markdown: None,
                 },
-                help_uri: Some(rule_url(i.id)),
+                help_uri: None,
                 default_configuration: Configuration {
-                    level: level(i.severity),
+                    level: level(f.severity),
                 },
-                properties: tags(&["tollgate", "builtin"]),
+                properties: tags(&["tollgate"]),
             },
-            None => {
-                let title = f.title.clone().unwrap_or_else(|| f.rule.clone());
-                Descriptor {
-                    id: f.rule.clone(),
-                    name: pascal_case(&f.rule),
-                    short_description: text(title.clone()),
-                    full_description: text(title.clone()),
-                    help: Help {
-                        text: title,
-                        markdown: None,
-                    },
-                    help_uri: None,
-                    default_configuration: Configuration {
-                        level: level(f.severity),
-                    },
-                    properties: tags(&["tollgate"]),
-                }
-            }
-        };
-        out.push(d);
+        });
     }
     out
 }
@@ -597,57 +499,6 @@ impl Report for Sarif {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::locate::Pos;
-    use crate::source::SourceFile;
-
-    fn finding(file: &str, line: u32) -> Finding {
-        let p = |column| Pos {
-            line,
-            column,
-            offset: 0,
-        };
-        Finding {
-            rule: "team-rule".into(),
-            severity: Severity::Warning,
-            message: "m".into(),
-            file: file.into(),
-            span: Span::new(p(1), p(5)),
-            path: None,
-            document: 0,
-            related: Vec::new(),
-            title: None,
-            suppressed: None,
-        }
-    }
-
-    fn outcome(text: &str, lines: &[u32]) -> Outcome {
-        let mut o = Outcome::default();
-        o.sources.insert(
-            "a.yml".into(),
-            SourceFile::new("a.yml".into(), text.to_string()),
-        );
-        o.findings = lines.iter().map(|l| finding("a.yml", *l)).collect();
-        o
-    }
-
-    #[test]
-    fn fingerprints_ignore_line_numbers_and_count_repeats() {
-        let before = fingerprints(&outcome("x: 1\nimage: latest\n", &[2]));
-        let after = fingerprints(&outcome("# new\n\nx: 1\n  image: latest\n", &[4]));
-        assert_eq!(before, after);
-        let changed = fingerprints(&outcome("x: 1\nimage: pinned\n", &[2]));
-        assert_ne!(before, changed);
-        let twice = fingerprints(&outcome("image: latest\nimage: latest\n", &[1, 2]));
-        assert_eq!(
-            twice[0].split_once(':').unwrap().0,
-            twice[1].split_once(':').unwrap().0
-        );
-        assert!(
-            twice[0].ends_with(":1") && twice[1].ends_with(":2"),
-            "{twice:?}"
-        );
-        assert_eq!(twice[0], before[0]);
-    }
 
     #[test]
     fn names_and_uris() {

@@ -18,8 +18,72 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{yaml::YamlDoc, Document, Kind, Loaded, SourceFile};
-use crate::locate::{Children, Span, SpanNode};
+use std::path::Path;
+
+use super::parse::parse_structured;
+use super::{yaml::YamlDoc, Document, KindSpec, LoadContext, Loaded, Loader};
+use crate::model::{Children, Kind, SourceFile, Span, SpanNode};
+
+pub const KIND: Kind = Kind("coverage");
+
+/// lcov tracefiles (`*.info`, `*.lcov`) and istanbul's `coverage-summary.json`; Cobertura XML
+/// is recognised by its root element.
+fn named(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(ext.as_str(), "info" | "lcov") || name == "coverage-summary.json"
+}
+
+/// By extension: `.json` is an istanbul summary, `.xml` Cobertura, anything else lcov.
+fn load(source: &Arc<SourceFile>, ctx: LoadContext) -> Loaded {
+    let name = source.file_name_lower();
+    if name.ends_with(".json") {
+        match parse_structured(source, true, ctx.limits) {
+            Err(e) => Loaded::parse_error(source, e.pos, e.message),
+            Ok(docs) => match docs.into_iter().next().and_then(normalize_istanbul) {
+                Some((value, spans)) => Loaded {
+                    documents: vec![Document {
+                        kind: KIND,
+                        index: 0,
+                        value,
+                        spans,
+                        source: source.clone(),
+                    }],
+                    ..Loaded::default()
+                },
+                None => Loaded::default(),
+            },
+        }
+    } else if name.ends_with(".xml") {
+        load_cobertura(source.clone(), ctx.explicit)
+    } else {
+        load_lcov(source.clone())
+    }
+}
+
+pub static SPEC: KindSpec = KindSpec {
+    kind: KIND,
+    aliases: &[],
+    category: Some("coverage"),
+    summary: "coverage reports: lcov, istanbul `coverage-summary.json`, Cobertura XML",
+    forceable: true,
+    report_globs: &[
+        "**/lcov.info",
+        "**/*.lcov",
+        "**/coverage*.info",
+        "**/coverage-summary.json",
+        "**/cobertura*.xml",
+        "**/coverage.xml",
+    ],
+    named,
+    load: Loader::Own(load),
+};
 
 #[derive(Clone, Copy, Debug, Default)]
 struct Metric {
@@ -94,7 +158,7 @@ fn build(
     };
     Loaded {
         documents: vec![Document {
-            kind: Kind::Coverage,
+            kind: KIND,
             index: 0,
             value,
             spans,
@@ -606,14 +670,14 @@ pub fn mark_primary(docs: &mut [Document]) {
     };
     // The winner of each folder: best format, then the first path.
     let mut best: BTreeMap<String, (i32, String)> = BTreeMap::new();
-    for d in docs.iter().filter(|d| d.kind == Kind::Coverage) {
+    for d in docs.iter().filter(|d| d.kind == KIND) {
         let key = (rank(d), d.path().to_string());
         let e = best.entry(dir(d)).or_insert_with(|| key.clone());
         if key < *e {
             *e = key;
         }
     }
-    for d in docs.iter_mut().filter(|d| d.kind == Kind::Coverage) {
+    for d in docs.iter_mut().filter(|d| d.kind == KIND) {
         if best.get(&dir(d)).is_some_and(|b| b.1 != d.path()) {
             if let Some(o) = d.value.as_object_mut() {
                 o.insert("primary".into(), Value::Bool(false));
@@ -704,7 +768,7 @@ mod tests {
             json!({"covered": 1, "total": 2, "pct": 50.0})
         );
         let root =
-            crate::locate::locate(&l.documents[0].spans, &[crate::locate::Seg::from("totals")]);
+            crate::model::span::locate(&l.documents[0].spans, &[crate::model::Seg::from("totals")]);
         assert_eq!((root.span.start.line, root.span.start.column), (2, 1));
     }
 

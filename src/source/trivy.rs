@@ -6,8 +6,29 @@
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-use super::yaml::YamlDoc;
-use crate::locate::{Children, SpanNode};
+use std::path::Path;
+
+use super::{yaml::YamlDoc, Format, KindSpec, Loader};
+use crate::model::{Children, Kind, SpanNode};
+
+pub const KIND: Kind = Kind("trivy");
+
+fn never(_: &Path) -> bool {
+    false
+}
+
+/// Recognised by content (see `structured`); the report globs find reports CI wrote into
+/// gitignored folders.
+pub static SPEC: KindSpec = KindSpec {
+    kind: KIND,
+    aliases: &[],
+    category: Some("trivy"),
+    summary: "Trivy JSON reports (schema 2 and the legacy array layout)",
+    forceable: true,
+    report_globs: &["**/trivy*.json", "**/*.trivy.json"],
+    named: never,
+    load: Loader::Content(Format::Json),
+};
 
 fn looks_like_result(v: &Value) -> bool {
     v.get("Target").is_some()

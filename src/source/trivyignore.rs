@@ -15,8 +15,28 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{Document, Kind, Loaded, SourceFile};
-use crate::locate::{Children, SpanNode};
+use std::path::Path;
+
+use super::{Document, KindSpec, LoadContext, Loaded, Loader};
+use crate::model::{Children, Kind, SourceFile, SpanNode};
+
+pub const KIND: Kind = Kind("trivyignore");
+
+fn named(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().to_ascii_lowercase() == ".trivyignore")
+}
+
+pub static SPEC: KindSpec = KindSpec {
+    kind: KIND,
+    aliases: &[],
+    category: Some("trivy"),
+    summary: "`.trivyignore` files",
+    forceable: true,
+    report_globs: &["**/.trivyignore"],
+    named,
+    load: Loader::Own(load),
+};
 
 fn is_directive(c: &str) -> bool {
     c.trim_start().starts_with("tollgate:")
@@ -89,7 +109,8 @@ pub fn entries(text: &str) -> Vec<(u32, Value)> {
     out
 }
 
-pub fn load(source: Arc<SourceFile>) -> Loaded {
+fn load(source: &Arc<SourceFile>, _: LoadContext) -> Loaded {
+    let source = source.clone();
     let parsed = entries(&source.text);
     let spans: Vec<SpanNode> = parsed
         .iter()
@@ -107,7 +128,7 @@ pub fn load(source: Arc<SourceFile>) -> Loaded {
     );
     Loaded {
         documents: vec![Document {
-            kind: Kind::TrivyIgnore,
+            kind: KIND,
             index: 0,
             value,
             spans: SpanNode {

@@ -12,7 +12,7 @@ use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
 use serde_json::{Map, Number, Value};
 use std::collections::{BTreeMap, HashMap};
 
-use crate::locate::{Children, LineIndex, Pos, Span, SpanNode};
+use crate::model::{Children, LineIndex, Pos, Span, SpanNode};
 
 /// One document of a YAML stream.
 #[derive(Clone, Debug)]

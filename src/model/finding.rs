@@ -1,44 +1,11 @@
 //! Findings: what a rule reports, located in a file.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
 
-use crate::locate::Span;
-
-/// Rule id of the findings raised for inputs that do not parse.
-pub const PARSE_ERROR: &str = "parse-error";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "error" | "deny" | "high" | "critical" => Some(Severity::Error),
-            "warning" | "warn" | "medium" => Some(Severity::Warning),
-            "note" | "info" | "notice" | "low" => Some(Severity::Note),
-            _ => None,
-        }
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "note",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use super::catalog::PARSE_ERROR;
+pub use super::severity::Severity;
+use super::span::{Seg, Span};
 
 /// A further located note attached to a finding (e.g. where an aliased value was defined).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,8 +48,6 @@ pub struct Finding {
     /// Index of the document in its file's stream.
     pub document: usize,
     pub related: Vec<Related>,
-    /// The rule's title, for rendering.
-    pub title: Option<String>,
     /// Set when a waiver covers the finding.
     pub suppressed: Option<Suppression>,
 }
@@ -98,7 +63,6 @@ impl Finding {
             path: None,
             document: 0,
             related: Vec::new(),
-            title: Some("the file could not be parsed".to_string()),
             suppressed: None,
         }
     }
@@ -112,6 +76,33 @@ impl Finding {
             &self.rule,
             &self.message,
         )
+    }
+}
+
+/// A finding as a rule returned it, before it is located.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawFinding {
+    pub msg: String,
+    pub path: Option<Vec<Seg>>,
+    pub severity: Option<Severity>,
+    pub related: Vec<(Vec<Seg>, String)>,
+    pub text_line: Option<u32>,
+    pub file: Option<String>,
+    pub document: Option<usize>,
+}
+
+impl RawFinding {
+    /// A finding with only a message (conftest-style string results).
+    pub fn message(msg: String) -> RawFinding {
+        RawFinding {
+            msg,
+            path: None,
+            severity: None,
+            related: Vec::new(),
+            text_line: None,
+            file: None,
+            document: None,
+        }
     }
 }
 
@@ -151,6 +142,17 @@ impl Diagnostic {
             file: Some(file.into()),
             line: None,
             column: None,
+        }
+    }
+}
+
+/// `file:line:col: message` (as much of the location as is known).
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.file, self.line, self.column) {
+            (Some(file), Some(l), Some(c)) => write!(f, "{file}:{l}:{c}: {}", self.message),
+            (Some(file), _, _) => write!(f, "{file}: {}", self.message),
+            _ => f.write_str(&self.message),
         }
     }
 }

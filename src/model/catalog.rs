@@ -1,0 +1,90 @@
+//! The catalog of tollgate's own rules: the findings tollgate raises itself, about inputs it
+//! cannot read and about waivers. This table is the only description of them: every report,
+//! `tollgate explain`, `tollgate rules` and `docs/rules.md` read it. A new own rule is one entry
+//! here (and its id is stable from then on: users write it in waivers and `ignore`).
+
+use std::sync::LazyLock;
+
+use super::rule::{RuleMeta, Scope};
+use super::severity::Severity;
+
+pub const PARSE_ERROR: &str = "parse-error";
+pub const WAIVER_EXPIRED: &str = "waiver-expired";
+pub const WAIVER_UNUSED: &str = "waiver-unused";
+pub const WAIVER_WITHOUT_REASON: &str = "waiver-without-reason";
+
+/// One of tollgate's own rules.
+pub struct OwnRule {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    pub description: &'static str,
+}
+
+/// tollgate's own rules, sorted by id.
+pub const OWN_RULES: &[OwnRule] = &[
+    OwnRule {
+        id: PARSE_ERROR,
+        title: "Input files parse",
+        severity: Severity::Error,
+        description: "A file that tollgate should read does not parse (YAML or JSON syntax, a truncated report, invalid UTF-8, a file over the size limit, an alias bomb or pathological nesting). It is reported at the error's line and column; every other file is still checked.",
+    },
+    OwnRule {
+        id: WAIVER_EXPIRED,
+        title: "Waivers are renewed or removed when they expire",
+        severity: Severity::Warning,
+        description: "A waiver (inline `# tollgate: ignore[…] expires=…` or a `.tollgate.yml` `waivers:` entry) whose expiry date has passed. It suppresses nothing any more; renew it with a reason or fix the findings.",
+    },
+    OwnRule {
+        id: WAIVER_UNUSED,
+        title: "Dead waivers are removed",
+        severity: Severity::Note,
+        description: "A waiver that matches no finding: remove it, so that dead exceptions do not pile up.",
+    },
+    OwnRule {
+        id: WAIVER_WITHOUT_REASON,
+        title: "Every waiver says why",
+        severity: Severity::Warning,
+        description: "A waiver that gives no reason. It still waives; say why the exception is acceptable.",
+    },
+];
+
+/// Whether `id` is one of tollgate's own rules.
+pub fn is_own(id: &str) -> bool {
+    OWN_RULES.iter().any(|r| r.id == id)
+}
+
+/// The own rule `id`.
+pub fn own(id: &str) -> Option<&'static OwnRule> {
+    OWN_RULES.iter().find(|r| r.id == id)
+}
+
+impl OwnRule {
+    /// The rule as every report sees rules.
+    pub fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            id: self.id.to_string(),
+            title: Some(self.title.to_string()),
+            description: Some(self.description.to_string()),
+            severity: self.severity,
+            inputs: None,
+            scope: Scope::Document,
+            settings: serde_json::json!({}),
+            category: None,
+            builtin: true,
+            readme: Some(format!(
+                "# {}\n\n**Severity:** {} · tollgate's own rule\n\n{}\n\n{}\n",
+                self.id, self.severity, self.title, self.description
+            )),
+            file: String::new(),
+            line: 0,
+        }
+    }
+}
+
+/// [`OwnRule::meta`] of every own rule.
+pub fn own_metas() -> &'static [RuleMeta] {
+    static METAS: LazyLock<Vec<RuleMeta>> =
+        LazyLock::new(|| OWN_RULES.iter().map(OwnRule::meta).collect());
+    &METAS
+}

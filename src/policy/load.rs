@@ -1,0 +1,346 @@
+//! Loading policies into one regorus engine and describing their rules.
+
+use regorus::Engine;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use super::{metadata, pack, rego_text, PolicyError, PolicySource, Rule};
+use crate::model::{Diagnostic, Kind, RuleMeta, Scope, Severity};
+
+/// Options for loading policies.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Also load `*_test.rego` files.
+    pub tests: bool,
+    /// Force Rego v0 (`Some(true)`) or v1 (`Some(false)`); `None` detects per file.
+    pub rego_v0: Option<bool>,
+    /// Folders conftest's `parse_config_file` builtins may read from.
+    pub read_roots: Vec<PathBuf>,
+}
+
+impl LoadOptions {
+    /// Whether `src` is read as Rego v0: as forced, else detected (built-in rules are v1).
+    fn is_v0(&self, src: &PolicySource) -> bool {
+        self.rego_v0
+            .unwrap_or_else(|| !src.builtin && rego_text::looks_like_v0(&src.text))
+    }
+}
+
+/// The loaded policies: rules and a prepared engine.
+#[derive(Clone)]
+pub struct PolicySet {
+    pub rules: Vec<Rule>,
+    pub engine: Engine,
+    /// Policy load errors (syntax, METADATA).
+    pub errors: Vec<Diagnostic>,
+}
+
+/// A fresh engine with conftest's builtins.
+fn new_engine(opts: &LoadOptions) -> Engine {
+    let mut engine = Engine::new();
+    engine.set_strict_builtin_errors(false);
+    super::builtins::register(&mut engine, &opts.read_roots);
+    engine
+}
+
+/// Adds `src` to a copy of `engine` and checks that the modules still analyse together.
+fn try_add(engine: &Engine, src: &PolicySource, opts: &LoadOptions) -> Result<Engine, PolicyError> {
+    let mut candidate = engine.clone();
+    candidate.set_rego_v0(opts.is_v0(src));
+    candidate
+        .add_policy(src.path.clone(), src.text.clone())
+        .and_then(|_| candidate.eval_query("true".to_string(), false).map(|_| ()))
+        .map_err(|e| PolicyError::engine(&src.path, &e))?;
+    Ok(candidate)
+}
+
+/// Some errors (unsafe variables, conflicting rule kinds) only show when the modules are
+/// analysed together, and then break every rule. This finds the culprits and leaves them out,
+/// so that one broken policy never silences the others. A file may need one that comes later
+/// (a library): it retries until nothing changes.
+fn isolate_broken<'s>(
+    loaded: Vec<&'s PolicySource>,
+    opts: &LoadOptions,
+    errors: &mut Vec<PolicyError>,
+) -> (Engine, Vec<&'s PolicySource>) {
+    let mut engine = new_engine(opts);
+    let mut kept = Vec::new();
+    let mut pending = loaded;
+    loop {
+        let before = pending.len();
+        let mut failed = Vec::new();
+        for src in pending {
+            match try_add(&engine, src, opts) {
+                Ok(e) => {
+                    engine = e;
+                    kept.push(src);
+                }
+                Err(e) => failed.push((src, e)),
+            }
+        }
+        if failed.is_empty() {
+            break;
+        }
+        if failed.len() == before {
+            errors.extend(failed.into_iter().map(|(_, e)| e));
+            break;
+        }
+        pending = failed.into_iter().map(|(s, _)| s).collect();
+    }
+    (engine, kept)
+}
+
+/// What the loaded files say about one package.
+struct Package {
+    entries: Vec<String>,
+    file: String,
+    line: u32,
+    builtin: bool,
+    exception: bool,
+    meta: Option<(metadata::Metadata, String)>,
+}
+
+/// Groups the loaded (non-test) files by package.
+fn packages(loaded: &[&PolicySource], errors: &mut Vec<PolicyError>) -> BTreeMap<String, Package> {
+    let mut out: BTreeMap<String, Package> = BTreeMap::new();
+    for src in loaded {
+        let Some(pkg) = rego_text::package_of(&src.text) else {
+            continue;
+        };
+        if src.path.ends_with("_test.rego") {
+            continue;
+        }
+        let meta = match metadata::parse(&src.text) {
+            Ok(Some(m)) if m.id.is_some() => Some((m, src.path.clone())),
+            Ok(_) => None,
+            Err((line, message)) => {
+                errors.push(PolicyError::At {
+                    file: src.path.clone(),
+                    line,
+                    message,
+                });
+                None
+            }
+        };
+        let p = out.entry(pkg).or_insert_with(|| Package {
+            entries: Vec::new(),
+            file: src.path.clone(),
+            line: rego_text::package_line(&src.text),
+            builtin: src.builtin,
+            exception: false,
+            meta: None,
+        });
+        p.exception |= rego_text::has_exception(&src.text);
+        if meta.is_some() {
+            p.meta = meta;
+        }
+        for e in rego_text::entries(&src.text) {
+            if !p.entries.contains(&e) {
+                p.entries.push(e);
+            }
+        }
+    }
+    out
+}
+
+/// The rule a package with a METADATA id describes.
+fn described_rule(
+    pkg: String,
+    p: Package,
+    m: metadata::Metadata,
+    mfile: String,
+    errors: &mut Vec<PolicyError>,
+) -> Rule {
+    let at = |message: String| PolicyError::At {
+        file: mfile.clone(),
+        line: m.line,
+        message,
+    };
+    let severity = match m.severity.as_deref() {
+        None => Severity::Error,
+        Some(s) => Severity::parse(s).unwrap_or_else(|| {
+            errors.push(at(format!(
+                "invalid METADATA: unknown severity `{s}` (error, warning, note)"
+            )));
+            Severity::Error
+        }),
+    };
+    let inputs: Option<Vec<Kind>> = m.input.as_ref().map(|names| {
+        names
+            .iter()
+            .filter_map(|n| {
+                let k = crate::source::kind_named(n).map(|s| s.kind);
+                if k.is_none() {
+                    errors.push(at(format!("invalid METADATA: unknown input kind `{n}`")));
+                }
+                k
+            })
+            .collect()
+    });
+    let scope = match m.scope.as_deref() {
+        Some("project") => Scope::Project,
+        _ => Scope::Document,
+    };
+    // policies/<category>/<rule>/<file>.rego
+    let (category, readme) = match mfile.split('/').collect::<Vec<_>>().as_slice() {
+        [_, cat, rule, _, ..] if p.builtin => (
+            Some(cat.to_string()),
+            pack::builtin_readme(&format!("{cat}/{rule}")),
+        ),
+        _ => (None, None),
+    };
+    Rule {
+        meta: RuleMeta {
+            id: m.id.clone().unwrap_or_default(),
+            title: m.title,
+            description: m.description,
+            severity,
+            inputs,
+            scope,
+            settings: m.settings.unwrap_or_else(|| json!({})),
+            category,
+            builtin: p.builtin,
+            readme,
+            file: mfile,
+            line: m.line,
+        },
+        package: pkg,
+        entries: p.entries,
+        conftest: false,
+        exception: p.exception,
+    }
+}
+
+/// The rules of a package without METADATA id: one per entry rule, named `<package>/<entry>`.
+fn conftest_rules(pkg: &str, p: &Package) -> Vec<Rule> {
+    let short = pkg.strip_prefix("data.").unwrap_or(pkg);
+    p.entries
+        .iter()
+        .map(|entry| Rule {
+            meta: RuleMeta {
+                id: format!("{short}/{entry}"),
+                title: None,
+                description: None,
+                severity: if entry.starts_with("warn") {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                },
+                inputs: None,
+                scope: Scope::Document,
+                settings: json!({}),
+                category: None,
+                builtin: p.builtin,
+                readme: None,
+                file: p.file.clone(),
+                line: p.line,
+            },
+            package: pkg.to_string(),
+            entries: vec![entry.clone()],
+            conftest: !p.builtin,
+            exception: p.exception,
+        })
+        .collect()
+}
+
+impl PolicySet {
+    /// Loads policies into one engine. Errors do not stop the other files from loading.
+    pub fn load(sources: &[PolicySource], opts: &LoadOptions) -> PolicySet {
+        let mut engine = new_engine(opts);
+        let mut errors: Vec<PolicyError> = Vec::new();
+        let mut loaded: Vec<&PolicySource> = Vec::new();
+        for src in sources {
+            engine.set_rego_v0(opts.is_v0(src));
+            match engine.add_policy(src.path.clone(), src.text.clone()) {
+                Ok(_) => loaded.push(src),
+                Err(e) => errors.push(PolicyError::engine(&src.path, &e)),
+            }
+        }
+        if engine.eval_query("true".to_string(), false).is_err() {
+            (engine, loaded) = isolate_broken(loaded, opts, &mut errors);
+        }
+        let mut rules: Vec<Rule> = Vec::new();
+        for (pkg, mut p) in packages(&loaded, &mut errors) {
+            if p.entries.is_empty() {
+                continue; // a library package
+            }
+            match p.meta.take() {
+                Some((m, mfile)) => rules.push(described_rule(pkg, p, m, mfile, &mut errors)),
+                None => rules.extend(conftest_rules(&pkg, &p)),
+            }
+        }
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        PolicySet {
+            rules,
+            engine,
+            errors: errors.iter().map(PolicyError::to_diagnostic).collect(),
+        }
+    }
+
+    /// Sets `data.tollgate`: rule settings (METADATA defaults, replaced key by key by
+    /// `overrides`), shared facts such as today's date and the `.trivyignore` entries (`extra`),
+    /// and the team's data documents (`user`, merged at the root of `data`).
+    pub fn set_data(
+        &mut self,
+        overrides: &BTreeMap<String, Value>,
+        extra: Map<String, Value>,
+        user: &[(String, Value)],
+    ) -> Vec<Diagnostic> {
+        let mut errors = Vec::new();
+        let mut config = Map::new();
+        for r in &self.rules {
+            let mut s = r.settings.as_object().cloned().unwrap_or_default();
+            if let Some(Value::Object(o)) = overrides.get(&r.id) {
+                for (k, v) in o {
+                    s.insert(k.clone(), v.clone());
+                }
+            }
+            config.insert(r.id.clone(), Value::Object(s));
+        }
+        let mut tollgate = extra;
+        tollgate.insert("config".into(), Value::Object(config));
+        self.engine.clear_data();
+        if let Err(e) = self
+            .engine
+            .add_data(regorus::Value::from(json!({ "tollgate": tollgate })))
+        {
+            errors.push(Diagnostic::new(format!("cannot set data.tollgate: {e}")));
+        }
+        for (file, value) in user {
+            if !value.is_object() {
+                errors.push(Diagnostic::in_file(
+                    "a data file must hold a mapping at its top",
+                    file.clone(),
+                ));
+                continue;
+            }
+            if let Err(e) = self.engine.add_data(regorus::Value::from(value.clone())) {
+                errors.push(Diagnostic::in_file(
+                    format!("cannot merge the data: {e}"),
+                    file.clone(),
+                ));
+            }
+        }
+        // Prepare once here, so that the engines cloned per thread start prepared.
+        let _ = self.engine.eval_query("true".to_string(), false);
+        errors
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The descriptions of the rules, as reports read them.
+    pub fn metas(&self) -> Vec<RuleMeta> {
+        self.rules.iter().map(|r| r.meta.clone()).collect()
+    }
+
+    /// Every category of the loaded rules.
+    pub fn categories(&self) -> BTreeSet<String> {
+        self.rules
+            .iter()
+            .filter_map(|r| r.category.clone())
+            .collect()
+    }
+}

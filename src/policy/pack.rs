@@ -1,0 +1,141 @@
+//! Where policies come from: the built-in pack embedded into the binary by `build.rs` (rules,
+//! their tests, fixtures and docs), and policy folders on disk.
+
+use std::path::{Path, PathBuf};
+
+use super::PolicyError;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_policies.rs"));
+}
+
+/// The built-in pack's files, relative to `policies/`: rules, tests, fixtures, docs.
+pub fn embedded_files() -> &'static [(&'static str, &'static str)] {
+    embedded::EMBEDDED
+}
+
+/// A Rego source file to load.
+#[derive(Clone, Debug)]
+pub struct PolicySource {
+    /// As displayed in diagnostics.
+    pub path: String,
+    pub text: String,
+    pub builtin: bool,
+}
+
+/// The built-in pack's Rego files (tests only when asked).
+pub fn builtin_sources(tests: bool) -> Vec<PolicySource> {
+    embedded_files()
+        .iter()
+        .filter(|(p, _)| p.ends_with(".rego") && !p.contains("/fixtures/"))
+        .filter(|(p, _)| tests || !p.ends_with("_test.rego"))
+        .map(|(p, t)| PolicySource {
+            path: format!("policies/{p}"),
+            text: t.to_string(),
+            builtin: true,
+        })
+        .collect()
+}
+
+/// The built-in library packages (`policies/lib/`), which team policies may import.
+fn builtin_library() -> Vec<PolicySource> {
+    builtin_sources(false)
+        .into_iter()
+        .filter(|s| s.path.starts_with("policies/lib/"))
+        .collect()
+}
+
+/// Drops later sources that are the same file of the built-in pack as an earlier one (a
+/// checkout's `policies/lib/result.rego` and the embedded copy), keeping the first.
+pub fn dedup_sources(sources: &mut Vec<PolicySource>) {
+    let mut seen = std::collections::BTreeSet::new();
+    sources.retain(|s| {
+        let key = match s.path.rsplit_once("policies/") {
+            Some((_, rel)) if embedded_files().iter().any(|(p, _)| *p == rel) => rel.to_string(),
+            _ => s.path.clone(),
+        };
+        seen.insert(key)
+    });
+}
+
+fn display(p: &Path) -> String {
+    crate::discover::display_path(p)
+}
+
+fn read(p: &Path) -> Result<PolicySource, PolicyError> {
+    let text = std::fs::read_to_string(p).map_err(|source| PolicyError::Read {
+        file: display(p),
+        source,
+    })?;
+    Ok(PolicySource {
+        path: display(p),
+        text,
+        builtin: false,
+    })
+}
+
+/// Reads every `.rego` file under `dir` (`fixtures/` and hidden folders excluded), or the one
+/// file `dir` names.
+pub fn dir_sources(dir: &Path, tests: bool) -> Result<Vec<PolicySource>, PolicyError> {
+    if dir.is_file() {
+        return Ok(vec![read(dir)?]);
+    }
+    if !dir.is_dir() {
+        return Err(PolicyError::NotFound { file: display(dir) });
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let rd = std::fs::read_dir(&d).map_err(|source| PolicyError::ReadDir {
+            file: display(&d),
+            source,
+        })?;
+        for e in rd.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().to_string();
+            if p.is_dir() {
+                if name != "fixtures" && !name.starts_with('.') {
+                    stack.push(p);
+                }
+            } else if name.ends_with(".rego") && (tests || !name.ends_with("_test.rego")) {
+                out.push(read(&p)?);
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// The policy sources of a run: the given folders first (so that a folder's copy of a library
+/// file wins over the embedded one), then the built-in pack, or only its library with
+/// `no_builtin`. `tests` adds the `*_test.rego` files.
+pub fn assemble(
+    dirs: &[PathBuf],
+    no_builtin: bool,
+    tests: bool,
+) -> (Vec<PolicySource>, Vec<PolicyError>) {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    for dir in dirs {
+        match dir_sources(dir, tests) {
+            Ok(s) => sources.extend(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    if no_builtin {
+        sources.extend(builtin_library());
+    } else {
+        sources.extend(builtin_sources(tests));
+    }
+    dedup_sources(&mut sources);
+    (sources, errors)
+}
+
+/// The README of a built-in rule folder (`kubernetes/probes`).
+pub fn builtin_readme(category_rule: &str) -> Option<String> {
+    let want = format!("{category_rule}/README.md");
+    embedded_files()
+        .iter()
+        .find(|(p, _)| *p == want)
+        .map(|(_, t)| t.to_string())
+}

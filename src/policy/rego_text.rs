@@ -1,0 +1,69 @@
+//! What tollgate reads from Rego source itself (regorus keeps no comments and does not list a
+//! package's rules): the package, the conftest entry rules (`deny`, `violation`, `warn` and
+//! their `_suffix` forms), `exception` rules, and whether a file is Rego v0.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+static PACKAGE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^\s*package\s+([A-Za-z_][\w.]*)").unwrap());
+static ENTRY_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^(deny|violation|warn)(_[A-Za-z0-9_]+)?\b").unwrap());
+static EXCEPTION_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^exception\b").unwrap());
+static TEST_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^(test_[A-Za-z0-9_]+|todo_[A-Za-z0-9_]+)\b").unwrap());
+
+/// The package a Rego file declares.
+pub fn package_of(text: &str) -> Option<String> {
+    PACKAGE_RE.captures(text).map(|c| c[1].to_string())
+}
+
+/// The 1-based line of the `package` declaration (1 when there is none).
+pub fn package_line(text: &str) -> u32 {
+    let at = PACKAGE_RE.find(text).map(|m| m.start()).unwrap_or(0);
+    text[..at].lines().count() as u32 + 1
+}
+
+/// The conftest entry rules a file defines, in order, each once.
+pub fn entries(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in ENTRY_RE.find_iter(text) {
+        let name = m.as_str().to_string();
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// Whether the file defines conftest `exception` rules.
+pub fn has_exception(text: &str) -> bool {
+    EXCEPTION_RE.is_match(text)
+}
+
+/// The `test_` and `todo_` rules of a test file, each once, with their 1-based lines.
+pub fn tests(text: &str) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for m in TEST_RE.captures_iter(text) {
+        let name = m[1].to_string();
+        if out.iter().any(|(n, _)| *n == name) {
+            continue; // several bodies of one test rule
+        }
+        let line = text[..m.get(0).map(|g| g.start()).unwrap_or(0)]
+            .lines()
+            .count()
+            + 1;
+        out.push((name, line));
+    }
+    out
+}
+
+/// True for a Rego v0 file: it neither imports `rego.v1` nor uses the v1 keywords `if` and
+/// `contains`, and it has rule bodies (`{`).
+pub fn looks_like_v0(text: &str) -> bool {
+    static V1: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?m)^\s*import\s+(rego\.v1|future\.keywords)|\bif\s*\{|\bcontains\b|\bif\s+\w")
+            .unwrap()
+    });
+    !V1.is_match(text) && text.contains('{')
+}

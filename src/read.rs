@@ -1,0 +1,141 @@
+//! The load stage: reads each discovered file (within the size limit, as UTF-8) and hands its
+//! text to the loader of its kind, in parallel.
+
+use rayon::prelude::*;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::discover::{self, Candidate};
+use crate::model::{Diagnostic, Finding, Kind, SourceFile, Sources};
+use crate::source::{self, coverage, trivyignore, yaml, Document, LoadContext, Loaded};
+
+/// What the load stage produced.
+#[derive(Debug, Default)]
+pub struct LoadedFiles {
+    pub documents: Vec<Document>,
+    /// `parse-error` findings.
+    pub findings: Vec<Finding>,
+    /// Files that could not be read at all.
+    pub errors: Vec<Diagnostic>,
+    /// The text of every file with a document or a finding.
+    pub sources: Sources,
+    /// The kinds of the documents of each file.
+    pub kinds: BTreeMap<String, BTreeSet<Kind>>,
+}
+
+/// Reads and loads one candidate file.
+pub fn load_file(
+    c: &Candidate,
+    max_file_size: u64,
+    limits: yaml::Limits,
+) -> Result<Loaded, Diagnostic> {
+    let meta = std::fs::metadata(&c.path)
+        .map_err(|e| Diagnostic::in_file(format!("cannot read: {e}"), c.display.clone()))?;
+    // Both errors below are located parse errors with the file's (partial) text for snippets.
+    let located = |text: String, offset: usize, message: String| {
+        let source = SourceFile::new(c.display.clone(), text);
+        let mut loaded = Loaded::parse_error(&source, source.pos(offset), message);
+        loaded.source = Some(source);
+        loaded
+    };
+    if meta.len() > max_file_size {
+        return Ok(located(
+            String::new(),
+            0,
+            format!(
+                "file is {:.1} MiB, over the size limit of {:.1} MiB: not checked",
+                meta.len() as f64 / 1048576.0,
+                max_file_size as f64 / 1048576.0
+            ),
+        ));
+    }
+    let bytes = std::fs::read(&c.path)
+        .map_err(|e| Diagnostic::in_file(format!("cannot read: {e}"), c.display.clone()))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            // The valid prefix ends at the bad byte: the error is underlined there.
+            let valid = e.utf8_error().valid_up_to();
+            let prefix = String::from_utf8_lossy(&e.into_bytes()[..valid]).into_owned();
+            return Ok(located(
+                prefix,
+                valid,
+                format!("invalid UTF-8 at byte {valid}"),
+            ));
+        }
+    };
+    // A UTF-8 byte-order mark is not content.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(t) => t.to_string(),
+        None => text,
+    };
+    let source = SourceFile::new(c.display.clone(), text);
+    let ctx = LoadContext {
+        explicit: c.explicit,
+        limits,
+    };
+    let mut loaded = source::load(source.clone(), c.claim, ctx);
+    loaded.source = Some(source);
+    Ok(loaded)
+}
+
+/// Loads every candidate in parallel.
+pub fn load_all(candidates: &[Candidate], max_file_size: u64, limits: yaml::Limits) -> LoadedFiles {
+    let results: Vec<Result<Loaded, Diagnostic>> = candidates
+        .par_iter()
+        .map(|c| load_file(c, max_file_size, limits))
+        .collect();
+    let mut out = LoadedFiles::default();
+    for r in results {
+        match r {
+            Ok(l) => {
+                if !l.documents.is_empty() || !l.findings.is_empty() {
+                    if let Some(s) = &l.source {
+                        out.sources.insert(s.path.clone(), s.clone());
+                        out.kinds
+                            .insert(s.path.clone(), l.documents.iter().map(|d| d.kind).collect());
+                    }
+                }
+                out.documents.extend(l.documents);
+                out.findings.extend(l.findings);
+            }
+            Err(d) => out.errors.push(d),
+        }
+    }
+    coverage::mark_primary(&mut out.documents);
+    out
+}
+
+/// Shared facts for per-document rules: `data.tollgate.today` and `data.tollgate.trivyignore`
+/// (the entries of the `.trivyignore` at the scan root, `root`).
+pub fn shared_data(docs: &[Document], today: &str, root: &Path) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("today".into(), Value::String(today.to_string()));
+    // Only the scan root's `.trivyignore`, as Trivy reads only the one where it runs.
+    let root_dir = if root.is_dir() {
+        root.to_path_buf()
+    } else {
+        root.parent().map(PathBuf::from).unwrap_or_default()
+    };
+    let root_ignore = root_dir.join(".trivyignore");
+    let shown = discover::display_path(&root_ignore);
+    let entries = match docs
+        .iter()
+        .find(|d| d.kind == trivyignore::KIND && d.path() == shown)
+    {
+        Some(d) => d.value.get("entries").cloned().unwrap_or_else(|| json!([])),
+        // Not discovered (a report named on the command line): read it directly.
+        None => match std::fs::read_to_string(&root_ignore) {
+            Ok(text) => Value::Array(
+                trivyignore::entries(&text)
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .collect(),
+            ),
+            Err(_) => json!([]),
+        },
+    };
+    m.insert("trivyignore".into(), entries);
+    m
+}

@@ -1,0 +1,36 @@
+//! Generic YAML and JSON: files named on the command line (or forced by the configuration) that
+//! hold no known kind, so that team policies can check any YAML or JSON file.
+
+use std::path::Path;
+
+use super::{Format, KindSpec, Loader};
+use crate::model::Kind;
+
+pub const YAML: Kind = Kind("yaml");
+pub const JSON: Kind = Kind("json");
+
+fn never(_: &Path) -> bool {
+    false
+}
+
+pub static YAML_SPEC: KindSpec = KindSpec {
+    kind: YAML,
+    aliases: &[],
+    category: None,
+    summary: "a YAML file of no known kind, named on the command line",
+    forceable: false,
+    report_globs: &[],
+    named: never,
+    load: Loader::Content(Format::Yaml),
+};
+
+pub static JSON_SPEC: KindSpec = KindSpec {
+    kind: JSON,
+    aliases: &[],
+    category: None,
+    summary: "a JSON file of no known kind, named on the command line",
+    forceable: false,
+    report_globs: &[],
+    named: never,
+    load: Loader::Content(Format::Json),
+};

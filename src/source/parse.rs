@@ -1,0 +1,56 @@
+//! Parsing helpers the loaders share.
+
+use serde_json::Value;
+use std::sync::Arc;
+
+use super::{yaml, Document, Loaded};
+use crate::model::{Kind, SourceFile, SpanNode};
+
+/// Parses YAML or JSON; JSON that the YAML parser rejects (tabs, say) falls back to serde_json,
+/// whose errors are also the more precise ones for JSON.
+pub fn parse_structured(
+    source: &SourceFile,
+    json: bool,
+    limits: yaml::Limits,
+) -> Result<Vec<yaml::YamlDoc>, yaml::ParseError> {
+    match yaml::parse(&source.text, &source.lines, limits) {
+        Ok(docs) => Ok(docs),
+        Err(_) if json => match serde_json::from_str::<Value>(&source.text) {
+            Ok(value) => Ok(vec![yaml::YamlDoc {
+                value,
+                spans: SpanNode::leaf(source.first_content_span()),
+            }]),
+            Err(je) => {
+                let pos = source.lines.pos_at(
+                    &source.text,
+                    je.line().max(1) as u32,
+                    je.column().max(1) as u32,
+                );
+                Err(yaml::ParseError {
+                    message: je.to_string(),
+                    pos,
+                })
+            }
+        },
+        Err(e) => Err(e),
+    }
+}
+
+/// Documents of `kind`, one per non-null document of the stream, numbered in order.
+pub fn each_document(source: &Arc<SourceFile>, kind: Kind, docs: Vec<yaml::YamlDoc>) -> Loaded {
+    let mut out = Loaded::default();
+    for d in docs {
+        if d.value.is_null() {
+            continue;
+        }
+        let index = out.documents.len();
+        out.documents.push(Document {
+            kind,
+            index,
+            value: d.value,
+            spans: d.spans,
+            source: source.clone(),
+        });
+    }
+    out
+}
