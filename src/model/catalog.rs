@@ -88,3 +88,33 @@ pub fn own_metas() -> &'static [RuleMeta] {
         LazyLock::new(|| OWN_RULES.iter().map(OwnRule::meta).collect());
     &METAS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_rules_are_unique_kebab_case_and_described() {
+        let mut ids: Vec<&str> = OWN_RULES.iter().map(|r| r.id).collect();
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+        for r in OWN_RULES {
+            assert!(
+                r.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                r.id
+            );
+            assert!(!r.title.is_empty() && !r.description.is_empty());
+            let meta = r.meta();
+            assert!(meta
+                .readme
+                .as_deref()
+                .unwrap()
+                .starts_with(&format!("# {}\n", r.id)));
+            assert!(meta.docs_url().unwrap().ends_with(&format!("#{}", r.id)));
+        }
+        assert!(is_own(PARSE_ERROR) && !is_own("k8s-probes"));
+    }
+}

@@ -67,3 +67,28 @@ pub fn looks_like_v0(text: &str) -> bool {
     });
     !V1.is_match(text) && text.contains('{')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_packages_entries_and_tests() {
+        let text = "# METADATA\n# title: x\npackage team.rules\n\ndeny contains x if { x := 1 }\nwarn_latest contains y if { y := 2 }\ndeny contains z if { z := 3 }\nexception contains [\"latest\"] if true\n";
+        assert_eq!(package_of(text).as_deref(), Some("team.rules"));
+        assert_eq!(package_line(text), 3);
+        assert_eq!(entries(text), vec!["deny", "warn_latest"]);
+        assert!(has_exception(text));
+        let tests_text = "package t\n\ntest_a if true\n\ntest_a if false\ntodo_b if true\n";
+        assert_eq!(
+            tests(tests_text),
+            vec![("test_a".to_string(), 3), ("todo_b".to_string(), 6)]
+        );
+        assert!(looks_like_v0(
+            "package main\n\ndeny[msg] { msg := \"x\" }\n"
+        ));
+        assert!(!looks_like_v0(
+            "package main\nimport rego.v1\n\ndeny contains msg if { msg := \"x\" }\n"
+        ));
+    }
+}

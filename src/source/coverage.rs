@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use std::path::Path;
 
-use super::parse::parse_structured;
+use super::parse::{ext_lower, file_name_lower, parse_structured};
 use super::{yaml::YamlDoc, Document, KindSpec, LoadContext, Loaded, Loader};
 use crate::model::{Children, Kind, SourceFile, Span, SpanNode};
 
@@ -29,14 +29,8 @@ pub const KIND: Kind = Kind("coverage");
 /// lcov tracefiles (`*.info`, `*.lcov`) and istanbul's `coverage-summary.json`; Cobertura XML
 /// is recognised by its root element.
 fn named(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
+    let name = file_name_lower(path);
+    let ext = ext_lower(path);
     matches!(ext.as_str(), "info" | "lcov") || name == "coverage-summary.json"
 }
 

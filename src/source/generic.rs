@@ -1,17 +1,11 @@
 //! Generic YAML and JSON: files named on the command line (or forced by the configuration) that
 //! hold no known kind, so that team policies can check any YAML or JSON file.
 
-use std::path::Path;
-
 use super::{Format, KindSpec, Loader};
 use crate::model::Kind;
 
 pub const YAML: Kind = Kind("yaml");
 pub const JSON: Kind = Kind("json");
-
-fn never(_: &Path) -> bool {
-    false
-}
 
 pub static YAML_SPEC: KindSpec = KindSpec {
     kind: YAML,
@@ -20,7 +14,7 @@ pub static YAML_SPEC: KindSpec = KindSpec {
     summary: "a YAML file of no known kind, named on the command line",
     forceable: false,
     report_globs: &[],
-    named: never,
+    named: super::parse::never,
     load: Loader::Content(Format::Yaml),
 };
 
@@ -31,6 +25,6 @@ pub static JSON_SPEC: KindSpec = KindSpec {
     summary: "a JSON file of no known kind, named on the command line",
     forceable: false,
     report_globs: &[],
-    named: never,
+    named: super::parse::never,
     load: Loader::Content(Format::Json),
 };

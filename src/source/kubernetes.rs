@@ -4,7 +4,6 @@
 //! decides (see `structured`).
 
 use serde_json::Value;
-use std::path::Path;
 use std::sync::Arc;
 
 use super::{yaml::YamlDoc, Document, Format, KindSpec, Loader};
@@ -61,10 +60,6 @@ pub fn recognise(source: &Arc<SourceFile>, docs: Vec<YamlDoc>) -> (Vec<Document>
     (manifests, rest)
 }
 
-fn never(_: &Path) -> bool {
-    false
-}
-
 pub static SPEC: KindSpec = KindSpec {
     kind: KIND,
     aliases: &["k8s"],
@@ -72,6 +67,6 @@ pub static SPEC: KindSpec = KindSpec {
     summary: "Kubernetes manifests (YAML documents with `apiVersion` and `kind`)",
     forceable: true,
     report_globs: &[],
-    named: never,
+    named: super::parse::never,
     load: Loader::Content(Format::Yaml),
 };

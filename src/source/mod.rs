@@ -174,11 +174,7 @@ pub enum Claim {
     Content(Format),
 }
 
-fn ext(path: &Path) -> String {
-    path.extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default()
-}
+use parse::ext_lower as ext;
 
 pub(crate) fn is_yaml_path(path: &Path) -> bool {
     matches!(ext(path).as_str(), "yml" | "yaml")
@@ -222,5 +218,80 @@ pub fn load(source: Arc<SourceFile>, claim: Claim, ctx: LoadContext) -> Loaded {
             Loader::Content(format) => structured::load(&source, format, ctx),
         },
         Claim::Content(format) => structured::load(&source, format, ctx),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim_of(p: &str) -> Option<Claim> {
+        claim(Path::new(p))
+    }
+
+    #[test]
+    fn names_claim_files_through_the_registry() {
+        assert_eq!(
+            claim_of(".github/workflows/ci.yml"),
+            Some(Claim::Kind(workflow::KIND))
+        );
+        assert_eq!(
+            claim_of("deploy/docker-compose.prod.yaml"),
+            Some(Claim::Kind(compose::KIND))
+        );
+        assert_eq!(
+            claim_of("web/coverage/lcov.info"),
+            Some(Claim::Kind(coverage::KIND))
+        );
+        assert_eq!(
+            claim_of("web/coverage/coverage-summary.json"),
+            Some(Claim::Kind(coverage::KIND))
+        );
+        assert_eq!(
+            claim_of(".trivyignore"),
+            Some(Claim::Kind(trivyignore::KIND))
+        );
+        // By content: any other YAML, JSON or XML.
+        assert_eq!(
+            claim_of("deploy/api.yaml"),
+            Some(Claim::Content(Format::Yaml))
+        );
+        assert_eq!(claim_of("trivy.json"), Some(Claim::Content(Format::Json)));
+        assert_eq!(claim_of("coverage.xml"), Some(Claim::Content(Format::Xml)));
+        // A workflow must be YAML in `.github/workflows`.
+        assert_eq!(
+            claim_of("workflows/ci.yml"),
+            Some(Claim::Content(Format::Yaml))
+        );
+        assert_eq!(claim_of(".github/workflows/README.md"), None);
+        assert_eq!(claim_of("src/main.rs"), None);
+        // Named explicitly: by extension.
+        assert_eq!(
+            explicit_claim(Path::new("values.tpl")),
+            Claim::Content(Format::Yaml)
+        );
+    }
+
+    #[test]
+    fn kinds_are_found_by_name_or_alias_and_are_unique() {
+        assert_eq!(kind_named("K8s").map(|s| s.kind), Some(kubernetes::KIND));
+        assert_eq!(
+            kind_named("github-actions").map(|s| s.kind),
+            Some(workflow::KIND)
+        );
+        assert!(kind_named("compse").is_none());
+        let mut names: Vec<&str> = KINDS
+            .iter()
+            .flat_map(|s| std::iter::once(s.kind.name()).chain(s.aliases.iter().copied()))
+            .collect();
+        let n = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), n, "a kind name or alias is used twice");
+        assert_eq!(
+            categories(),
+            vec!["workflow", "compose", "kubernetes", "coverage", "trivy"]
+        );
+        assert!(default_report_globs().contains(&"**/.trivyignore".to_string()));
     }
 }

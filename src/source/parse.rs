@@ -3,7 +3,9 @@
 use serde_json::Value;
 use std::sync::Arc;
 
-use super::{yaml, Document, Loaded};
+use std::path::Path;
+
+use super::{yaml, Document, LoadContext, Loaded};
 use crate::model::{Kind, SourceFile, SpanNode};
 
 /// Parses YAML or JSON; JSON that the YAML parser rejects (tabs, say) falls back to serde_json,
@@ -53,4 +55,31 @@ pub fn each_document(source: &Arc<SourceFile>, kind: Kind, docs: Vec<yaml::YamlD
         });
     }
     out
+}
+
+/// Loads a YAML stream whose documents are all of `kind` (workflows, compose files).
+pub fn load_stream(source: &Arc<SourceFile>, ctx: LoadContext, kind: Kind) -> Loaded {
+    match parse_structured(source, false, ctx.limits) {
+        Ok(docs) => each_document(source, kind, docs),
+        Err(e) => Loaded::parse_error(source, e.pos, e.message),
+    }
+}
+
+/// A path's file name, lower-cased.
+pub fn file_name_lower(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// A path's extension, lower-cased.
+pub fn ext_lower(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// For kinds that no file name claims.
+pub fn never(_: &Path) -> bool {
+    false
 }

@@ -6,16 +6,10 @@
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-use std::path::Path;
-
 use super::{yaml::YamlDoc, Format, KindSpec, Loader};
 use crate::model::{Children, Kind, SpanNode};
 
 pub const KIND: Kind = Kind("trivy");
-
-fn never(_: &Path) -> bool {
-    false
-}
 
 /// Recognised by content (see `structured`); the report globs find reports CI wrote into
 /// gitignored folders.
@@ -26,7 +20,7 @@ pub static SPEC: KindSpec = KindSpec {
     summary: "Trivy JSON reports (schema 2 and the legacy array layout)",
     forceable: true,
     report_globs: &["**/trivy*.json", "**/*.trivy.json"],
-    named: never,
+    named: super::parse::never,
     load: Loader::Content(Format::Json),
 };
 

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::parse::{each_document, parse_structured};
+use super::parse::load_stream;
 use super::{KindSpec, LoadContext, Loaded, Loader};
 use crate::model::{Kind, SourceFile};
 
@@ -24,10 +24,7 @@ fn named(path: &Path) -> bool {
 }
 
 fn load(source: &Arc<SourceFile>, ctx: LoadContext) -> Loaded {
-    match parse_structured(source, false, ctx.limits) {
-        Ok(docs) => each_document(source, KIND, docs),
-        Err(e) => Loaded::parse_error(source, e.pos, e.message),
-    }
+    load_stream(source, ctx, KIND)
 }
 
 pub static SPEC: KindSpec = KindSpec {
