@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::filter;
 use crate::model::Diagnostic;
 use crate::policy::{pack, LoadOptions, PolicySet};
@@ -26,6 +26,9 @@ pub struct PolicyOptions {
     pub rego_v0: Option<bool>,
     /// The configuration file; `None` looks for one from the scan root.
     pub config: Option<PathBuf>,
+    /// Rule selection from the command line, replacing the configuration's.
+    pub select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
 }
 
 /// Everything a run needs besides its paths: the config, the policies (selected), the data.
@@ -37,13 +40,41 @@ pub struct Setup {
     pub errors: Vec<Diagnostic>,
 }
 
-/// Reads JSON or YAML data files for `data`.
+/// The data files a list of paths names: files as given, and every JSON or YAML file under a
+/// folder (sorted; hidden folders skipped), as conftest's `--data DIR` loads them.
+fn expand_data_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            out.push(p.clone());
+            continue;
+        }
+        let mut found: Vec<PathBuf> = ignore::WalkBuilder::new(p)
+            .standard_filters(false)
+            .hidden(true)
+            .build()
+            .flatten()
+            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+            .map(|e| e.into_path())
+            .filter(|f| {
+                f.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| matches!(e, "json" | "yaml" | "yml"))
+            })
+            .collect();
+        found.sort();
+        out.extend(found);
+    }
+    out
+}
+
+/// Reads JSON or YAML data files (or folders of them) for `data`.
 pub fn read_data_files(
     paths: &[PathBuf],
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<(String, serde_json::Value)> {
     let mut out = Vec::new();
-    for p in paths {
+    for p in &expand_data_paths(paths) {
         let display = crate::discover::display_path(p);
         let text = match std::fs::read_to_string(p) {
             Ok(t) => t,
@@ -110,16 +141,47 @@ pub fn load_config(explicit: Option<&Path>, scan_root: &Path) -> (Config, Vec<Di
     }
 }
 
+/// The policy folders of a run: the configuration's, then the options'.
+fn policy_dirs(config: &Config, opts: &PolicyOptions) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = config.policies.clone();
+    dirs.extend(opts.policies.iter().cloned());
+    dirs
+}
+
+/// Every rule the configuration and the options name, unselected (for `tollgate explain`).
+pub fn all_rules(opts: &PolicyOptions, scan_root: &Path) -> (PolicySet, Vec<Diagnostic>) {
+    let (config, errors) = load_config(opts.config.as_deref(), scan_root);
+    let dirs = policy_dirs(&config, opts);
+    let set = load_policies(&dirs, opts.no_builtin, false, opts.rego_v0, dirs.clone());
+    (set, errors)
+}
+
 /// Loads the configuration (found from `scan_root` unless given), the policies it and the
 /// options name, the data files, and applies rule selection and severities.
 pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -> Setup {
-    let (config, mut errors) = load_config(opts.config.as_deref(), scan_root);
-    let mut dirs: Vec<PathBuf> = config.policies.clone();
-    dirs.extend(opts.policies.iter().cloned());
+    let (mut config, mut errors) = load_config(opts.config.as_deref(), scan_root);
+    let dirs = policy_dirs(&config, opts);
     let mut roots = read_roots;
     roots.extend(dirs.iter().cloned());
     let mut policies = load_policies(&dirs, opts.no_builtin, false, opts.rego_v0, roots);
-    errors.extend(config.validate_rules(&policies.metas()));
+    errors.extend(config.validate_rules(&policies.metas(), &policies.unloaded));
+    // The command line wins over the configuration.
+    let metas = policies.metas();
+    for (flag, list) in [("--select", &opts.select), ("--ignore", &opts.ignore)] {
+        for name in list.iter().flatten() {
+            if !config::known_rule_or_category(&metas, &policies.unloaded, name) {
+                errors.push(Diagnostic::new(format!(
+                    "{flag}: unknown rule or category `{name}` (see `tollgate rules`)"
+                )));
+            }
+        }
+    }
+    if let Some(sel) = &opts.select {
+        config.select = Some(sel.clone());
+    }
+    if let Some(ign) = &opts.ignore {
+        config.ignore = ign.clone();
+    }
     filter::select_rules(
         &mut policies.rules,
         &config,

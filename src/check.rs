@@ -12,7 +12,7 @@ use crate::locate::locate_finding;
 use crate::model::Outcome;
 use crate::policy::PolicySet;
 use crate::source::yaml;
-use crate::{evaluate, read};
+use crate::{evaluate, pinpoint, read};
 
 /// Files larger than this are not parsed unless configured otherwise (10 MiB).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -37,6 +37,8 @@ pub struct CheckOptions {
     pub combine: bool,
     /// The team's data documents (`--data`), merged at the root of `data`.
     pub user_data: Vec<(String, Value)>,
+    /// Locate findings whose rule gave no path by removal (`None`: `--no-locate`).
+    pub pinpoint: Option<pinpoint::Budget>,
 }
 
 impl Default for CheckOptions {
@@ -52,6 +54,7 @@ impl Default for CheckOptions {
             no_waivers: false,
             combine: false,
             user_data: Vec::new(),
+            pinpoint: Some(pinpoint::Budget::default()),
         }
     }
 }
@@ -107,8 +110,11 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         read::shared_data(&docs, &opts.today, &root),
         &opts.user_data,
     ));
-    let (raws, eval_errors) = evaluate::evaluate(&policies, &docs, opts.combine);
+    let (mut raws, eval_errors) = evaluate::evaluate(&policies, &docs, opts.combine);
     errors.extend(eval_errors);
+    if let Some(budget) = opts.pinpoint {
+        pinpoint::pinpoint(&policies, &docs, &mut raws, opts.combine, budget);
+    }
     let mut findings = loaded.findings;
     findings.extend(
         raws.iter()

@@ -3,7 +3,6 @@
 //! module.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::app::{self, PolicyOptions};
@@ -30,8 +29,10 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print a rule's documentation.
     Explain {
-        /// The rule id, e.g. k8s-zero-downtime-rollout.
+        /// The rule id, e.g. k8s-zero-downtime-rollout (built-in, team or tollgate's own).
         rule: String,
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
     /// Write a commented starter `.tollgate.yml`.
     Init {
@@ -44,6 +45,13 @@ pub enum Command {
     },
     /// Print the JSON schema of `.tollgate.yml` (for editor completion).
     Schema,
+    /// Print a shell completion script (e.g. `tollgate completions bash > /etc/bash_completion.d/tollgate`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `tollgate man > tollgate.1`.
+    Man,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -79,6 +87,14 @@ pub struct PolicyArgs {
     /// git root).
     #[arg(long, short = 'c')]
     pub config: Option<PathBuf>,
+    /// Run only these rules: ids or categories, comma-separated or repeated; replaces the
+    /// configuration's `select`.
+    #[arg(long, value_delimiter = ',', value_name = "RULE|CATEGORY")]
+    pub select: Vec<String>,
+    /// Do not run these rules: ids or categories, comma-separated or repeated; replaces the
+    /// configuration's `ignore`. (Unlike conftest's `--ignore`, which is a file regex.)
+    #[arg(long, value_delimiter = ',', value_name = "RULE|CATEGORY")]
+    pub ignore: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -86,6 +102,23 @@ pub enum Color {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MinSeverity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl MinSeverity {
+    pub fn level(self) -> Severity {
+        match self {
+            MinSeverity::Error => Severity::Error,
+            MinSeverity::Warning => Severity::Warning,
+            MinSeverity::Note => Severity::Note,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -112,9 +145,20 @@ pub struct CheckArgs {
     /// Files or folders to check.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format, repeatable; `FORMAT=PATH` writes it to a file (default: human).
+    /// Output format, repeatable; `FORMAT=PATH` writes it to a file (default: human). FORMAT is
+    /// one of: human, concise (`file:line:col: severity[rule] message`), json, github, sarif,
+    /// junit, markdown. At most one format goes to standard output.
     #[arg(long, short = 'f', value_name = "FORMAT[=PATH]")]
     pub format: Vec<FormatSpec>,
+    /// Hide findings below this severity from the reports and the exit code.
+    #[arg(long, value_enum)]
+    pub min_severity: Option<MinSeverity>,
+    /// Print only the findings (human: no summary line).
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also say, on standard error, which configuration is used and which files are checked.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Colored output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -134,6 +178,11 @@ pub struct CheckArgs {
     /// {path, contents}.
     #[arg(long)]
     pub combine: bool,
+    /// Do not locate findings whose rule gives no path (conftest-style string results) by
+    /// re-evaluating the rule on the document with parts changed or removed: show them at the
+    /// document's start.
+    #[arg(long)]
+    pub no_locate: bool,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -183,13 +232,22 @@ pub fn parse_date(s: &str) -> Result<String, String> {
         .map_err(|e| format!("expected YYYY-MM-DD: {e}"))
 }
 
+/// Whether the human report is coloured: as asked, else as the environment says (`NO_COLOR`,
+/// `CLICOLOR`, `CLICOLOR_FORCE`, `FORCE_COLOR`, `TERM=dumb`, a terminal or not), through
+/// `anstream`, the crate clap itself uses.
 fn use_color(c: Color) -> bool {
     match c {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
+            let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+            if var("NO_COLOR").is_some() {
+                false
+            } else if var("FORCE_COLOR").is_some_and(|v| v != "0") {
+                true
+            } else {
+                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+            }
         }
     }
 }
@@ -209,6 +267,8 @@ impl PolicyArgs {
                 RegoVersion::V1 => Some(false),
             },
             config: self.config.clone(),
+            select: (!self.select.is_empty()).then(|| self.select.clone()),
+            ignore: (!self.ignore.is_empty()).then(|| self.ignore.clone()),
         }
     }
 }
@@ -223,16 +283,61 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(args) => run_check(args),
         Command::Test(args) => run_test(args),
         Command::Rules(args) => run_rules(args),
-        Command::Explain { rule } => run_explain(&rule),
+        Command::Explain { rule, policy } => run_explain(&rule, &policy),
         Command::Init { force, path } => run_init(&path, force),
         Command::Schema => {
             print!("{}", config::schema_text());
             0
         }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "tollgate", &mut out);
+            write_stdout(&out)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => write_stdout(&out),
+                Err(e) => {
+                    eprintln!("error: cannot render the man page: {e}");
+                    2
+                }
+            }
+        }
+    }
+}
+
+/// Writes generated text to standard output; a closed pipe (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> i32 {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            2
+        }
     }
 }
 
 fn run_check(args: CheckArgs) -> i32 {
+    let mut specs = args.format.clone();
+    if specs.is_empty() {
+        specs.push(FormatSpec {
+            format: Format::Human,
+            path: None,
+        });
+    }
+    if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
+        eprintln!(
+            "error: only one format can go to standard output; write the others to files with FORMAT=PATH (e.g. -f sarif=tollgate.sarif)"
+        );
+        return 2;
+    }
     let scan_root = args
         .paths
         .first()
@@ -242,13 +347,30 @@ fn run_check(args: CheckArgs) -> i32 {
     read_roots.push(PathBuf::from("."));
     let setup = app::setup(&args.policy.options(), &scan_root, read_roots);
     let cfg = &setup.config;
+    let base = if cfg.dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        cfg.dir.clone()
+    };
+    // A team policy folder's own fixtures are test inputs, not repository content.
+    let mut exclude = cfg.exclude.clone();
+    for dir in cfg.policies.iter().chain(&args.policy.policies) {
+        let (Ok(abs), Ok(abs_base)) = (std::path::absolute(dir), std::path::absolute(&base)) else {
+            continue;
+        };
+        if let Ok(rel) = abs.strip_prefix(&abs_base) {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let prefix = if rel.is_empty() {
+                String::new()
+            } else {
+                format!("{rel}/")
+            };
+            exclude.push(globset::escape(&prefix) + "**/fixtures/**");
+        }
+    }
     let mut discover = crate::discover::DiscoverOptions {
-        base: if cfg.dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            cfg.dir.clone()
-        },
-        exclude: Config::globset(&cfg.exclude),
+        base,
+        exclude: Config::globset(&exclude),
         ..Default::default()
     };
     if let Some(r) = &cfg.reports {
@@ -271,13 +393,29 @@ fn run_check(args: CheckArgs) -> i32 {
         no_waivers: args.no_waivers,
         combine: args.combine,
         user_data: setup.user_data.clone(),
+        pinpoint: (!args.no_locate).then(Default::default),
         ..CheckOptions::default()
     };
     if let Some(t) = args.today {
         opts.today = t;
     }
+    if args.verbose {
+        match &cfg.source {
+            Some(src) => eprintln!("tollgate: configuration {}", src.path),
+            None => eprintln!("tollgate: no configuration file"),
+        }
+    }
     let mut outcome = check::run(&setup.policies, &opts);
     outcome.errors.splice(0..0, setup.errors.iter().cloned());
+    if let Some(min) = args.min_severity {
+        outcome.findings.retain(|f| f.severity >= min.level());
+    }
+    if args.verbose {
+        for (file, kinds) in &outcome.file_kinds {
+            let kinds: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+            eprintln!("tollgate: checked {file} ({})", kinds.join(", "));
+        }
+    }
     let fail_on = args.fail_on.or_else(|| {
         cfg.fail_on
             .as_deref()
@@ -289,14 +427,8 @@ fn run_check(args: CheckArgs) -> i32 {
         outcome: &outcome,
         rules: &metas,
         color: use_color(args.color),
+        quiet: args.quiet,
     };
-    let mut specs = args.format.clone();
-    if specs.is_empty() {
-        specs.push(FormatSpec {
-            format: Format::Human,
-            path: None,
-        });
-    }
     let mut code = outcome.exit_code(fail_on.level());
     for spec in &specs {
         if let Err(e) = report::emit(spec, &ctx) {
@@ -396,8 +528,11 @@ fn run_init(path: &std::path::Path, force: bool) -> i32 {
     }
 }
 
-fn run_explain(id: &str) -> i32 {
-    let policies = load_policies(&[], false, false);
+fn run_explain(id: &str, args: &PolicyArgs) -> i32 {
+    let (policies, errors) = app::all_rules(&args.options(), std::path::Path::new("."));
+    for e in policies.errors.iter().chain(&errors) {
+        eprintln!("error: {e}");
+    }
     match policies.rule(id) {
         Some(r) => {
             match &r.readme {
@@ -409,6 +544,16 @@ fn run_explain(id: &str) -> i32 {
                     }
                     if let Some(d) = &r.description {
                         println!("\n{d}");
+                    }
+                    println!(
+                        "\n**Severity:** {} · **Input:** {} · defined in {}:{}",
+                        r.severity,
+                        r.input_names(),
+                        r.file,
+                        r.line
+                    );
+                    if r.settings.as_object().is_some_and(|o| !o.is_empty()) {
+                        println!("\n**Settings (defaults):** `{}`", r.settings);
                     }
                 }
             }

@@ -4,7 +4,7 @@
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
@@ -329,15 +329,19 @@ impl Config {
     }
 
     /// Checks rule ids, categories and setting names against the loaded rules. Categories are
-    /// those of the loaded rules and of the registry's input kinds.
-    pub fn validate_rules(&self, rules: &[RuleMeta]) -> Vec<Diagnostic> {
+    /// those of the loaded rules and of the registry's input kinds (see
+    /// [`known_rule_or_category`]).
+    /// `unloaded` are ids of rules whose file failed to load (reported on their own).
+    pub fn validate_rules(&self, rules: &[RuleMeta], unloaded: &[String]) -> Vec<Diagnostic> {
         let mut errors = Vec::new();
-        let known = |id: &str| rules.iter().any(|r| r.id == id) || catalog::is_own(id);
-        let mut categories: BTreeSet<&str> = source::categories().into_iter().collect();
-        categories.extend(rules.iter().filter_map(|r| r.category.as_deref()));
+        let known = |id: &str| {
+            rules.iter().any(|r| r.id == id)
+                || catalog::is_own(id)
+                || unloaded.iter().any(|u| u == id)
+        };
         let list_check = |key: &str, list: &[String], errors: &mut Vec<Diagnostic>| {
             for (i, s) in list.iter().enumerate() {
-                if !known(s) && !categories.contains(s.as_str()) {
+                if !known_rule_or_category(rules, unloaded, s) {
                     errors.push(self.error_at(
                         &[Seg::from(key), Seg::Index(i)],
                         format!("unknown rule or category `{s}` (see `tollgate rules`)"),
@@ -351,7 +355,7 @@ impl Config {
         list_check("ignore", &self.ignore, &mut errors);
         for (id, rc) in &self.rules {
             let Some(rule) = rules.iter().find(|r| &r.id == id) else {
-                if !catalog::is_own(id) {
+                if !catalog::is_own(id) && !unloaded.contains(id) {
                     errors.push(self.error_at(
                         &[Seg::from("rules"), Seg::from(id.as_str())],
                         format!("unknown rule `{id}` (see `tollgate rules`)"),
@@ -430,6 +434,17 @@ impl Config {
         let rel = abs.strip_prefix(&base).ok()?;
         Some(rel.to_string_lossy().replace('\\', "/"))
     }
+}
+
+/// Whether `name` is a rule id (loaded, tollgate's own, or of a file that failed to load) or a
+/// category (of a loaded rule or of an input kind).
+pub fn known_rule_or_category(rules: &[RuleMeta], unloaded: &[String], name: &str) -> bool {
+    rules
+        .iter()
+        .any(|r| r.id == name || r.category.as_deref() == Some(name))
+        || catalog::is_own(name)
+        || unloaded.iter().any(|u| u == name)
+        || source::categories().contains(&name)
 }
 
 /// The commented starter configuration `tollgate init` writes.

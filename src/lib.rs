@@ -5,8 +5,9 @@
 //! - [`model`]: findings, spans, rules' descriptions, the outcome, tollgate's own rules;
 //! - [`source`]: the registry of input kinds and their loaders (text → [`source::Document`]s);
 //! - [`config`]: `.tollgate.yml`; [`policy`]: the Rego side (regorus);
-//! - the pipeline stages: [`discover`] files → [`read`] them → [`evaluate`] rules → [`locate`]
-//!   findings → [`filter`] (selection, waivers; [`waiver`]) — wired by [`check`];
+//! - the pipeline stages: [`discover`] files → [`read`] them → [`evaluate`] rules
+//!   ([`pinpoint`] finds paths for findings that have none) → [`locate`] findings → [`filter`]
+//!   (selection, waivers; [`waiver`]) — wired by [`check`];
 //! - [`app`]: setting up a run (config, policies, data); [`testing`]: `tollgate test`;
 //! - [`report`]: the output formats, which read only the model;
 //! - [`cli`]: the command line, on top.
@@ -20,6 +21,7 @@ pub mod evaluate;
 pub mod filter;
 pub mod locate;
 pub mod model;
+pub mod pinpoint;
 pub mod policy;
 pub mod read;
 pub mod report;

@@ -90,6 +90,7 @@ pub fn locate_finding(doc: &Document, rule: &RuleMeta, raw: &RawFinding) -> Find
         path: path.filter(|p| !p.is_empty()),
         document: doc.index,
         related,
+        pinpointed: raw.pinpointed,
         suppressed: None,
     }
 }

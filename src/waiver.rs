@@ -160,6 +160,7 @@ fn waiver_finding(w: &Waiver, rule: &str, message: String) -> Finding {
         path: None,
         document: 0,
         related: Vec::new(),
+        pinpointed: false,
         suppressed: None,
     }
 }

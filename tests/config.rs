@@ -368,12 +368,6 @@ fn conftest_policies_in_both_rego_versions() {
         got,
         vec![
             (
-                "main/deny".into(),
-                "conf/settings.json".into(),
-                1,
-                "error".into()
-            ),
-            (
                 "main/violation_labels".into(),
                 "conf/settings.json".into(),
                 1,
@@ -385,9 +379,10 @@ fn conftest_policies_in_both_rego_versions() {
                 1,
                 "warning".into()
             ),
+            // On the same line, at the image's column.
             (
                 "main/deny".into(),
-                "deploy/api.yaml".into(),
+                "conf/settings.json".into(),
                 1,
                 "error".into()
             ),
@@ -403,16 +398,23 @@ fn conftest_policies_in_both_rego_versions() {
                 1,
                 "warning".into()
             ),
+            // The string result is located at the image that silences it.
             (
                 "main/deny".into(),
-                "deploy/exempt.yaml".into(),
-                1,
+                "deploy/api.yaml".into(),
+                10,
                 "error".into()
             ),
             (
                 "main/violation_labels".into(),
                 "deploy/exempt.yaml".into(),
                 1,
+                "error".into()
+            ),
+            (
+                "main/deny".into(),
+                "deploy/exempt.yaml".into(),
+                10,
                 "error".into()
             ),
         ],
@@ -433,8 +435,24 @@ fn conftest_policies_in_both_rego_versions() {
     assert_eq!(locations(&v)[0].1, "compose.yaml");
     assert_eq!(
         locations(&v)[0].2,
+        4,
+        "a result without a path is located at the image that silences it"
+    );
+    let (_, v) = check(
+        s.path(),
+        &[
+            "--no-builtin",
+            "--policy",
+            "policy",
+            "--namespace",
+            "team.*",
+            "--no-locate",
+        ],
+    );
+    assert_eq!(
+        locations(&v)[0].2,
         2,
-        "a result without a path points at the document's first line"
+        "without the search, at the document's first line"
     );
     let (_, v) = check(
         s.path(),

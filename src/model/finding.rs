@@ -48,6 +48,8 @@ pub struct Finding {
     /// Index of the document in its file's stream.
     pub document: usize,
     pub related: Vec<Related>,
+    /// The rule gave no path: tollgate located the finding by search (`crate::pinpoint`).
+    pub pinpointed: bool,
     /// Set when a waiver covers the finding.
     pub suppressed: Option<Suppression>,
 }
@@ -63,6 +65,7 @@ impl Finding {
             path: None,
             document: 0,
             related: Vec::new(),
+            pinpointed: false,
             suppressed: None,
         }
     }
@@ -89,6 +92,8 @@ pub struct RawFinding {
     pub text_line: Option<u32>,
     pub file: Option<String>,
     pub document: Option<usize>,
+    /// The rule gave no path; tollgate found one by search (`crate::pinpoint`).
+    pub pinpointed: bool,
 }
 
 impl RawFinding {
@@ -102,6 +107,7 @@ impl RawFinding {
             text_line: None,
             file: None,
             document: None,
+            pinpointed: false,
         }
     }
 }

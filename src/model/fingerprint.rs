@@ -68,6 +68,7 @@ mod tests {
             path: None,
             document: 0,
             related: Vec::new(),
+            pinpointed: false,
             suppressed: None,
         }
     }

@@ -71,7 +71,12 @@ impl RuleMeta {
     }
 }
 
-/// The documentation link of a rule of tollgate's.
+/// The documentation link of a rule of tollgate's, in the docs of this version (its release
+/// tag), so that a link never describes a rule as a later version changed it.
 pub fn docs_url(rule: &str) -> String {
-    format!("https://github.com/tollgate-dev/tollgate/blob/main/docs/rules.md#{rule}")
+    format!(
+        "{}/blob/v{}/docs/rules.md#{rule}",
+        env!("CARGO_PKG_REPOSITORY"),
+        env!("CARGO_PKG_VERSION")
+    )
 }

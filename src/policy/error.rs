@@ -19,6 +19,8 @@ pub enum PolicyError {
     },
     #[error("policy folder not found")]
     NotFound { file: String },
+    #[error("no Rego policy (`.rego` file) in this folder")]
+    Empty { file: String },
     /// A regorus error (syntax, analysis, evaluation), located where regorus says.
     #[error("{message}")]
     Engine {
@@ -90,7 +92,8 @@ impl PolicyError {
         match self {
             PolicyError::Read { file, .. }
             | PolicyError::ReadDir { file, .. }
-            | PolicyError::NotFound { file } => Diagnostic::in_file(self.to_string(), file),
+            | PolicyError::NotFound { file }
+            | PolicyError::Empty { file } => Diagnostic::in_file(self.to_string(), file),
             PolicyError::Engine { file, message, at } => match at {
                 Some((f, line, col)) => Diagnostic::at(message.clone(), f.clone(), *line, *col),
                 None => Diagnostic::in_file(message.clone(), file.clone()),

@@ -163,6 +163,7 @@ pub fn raw_finding(item: &Value) -> Result<RawFinding, String> {
                     .get("document")
                     .and_then(Value::as_u64)
                     .map(|n| n as usize),
+                pinpointed: false,
             })
         }
         other => Ok(RawFinding::message(other.to_string())),

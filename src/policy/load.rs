@@ -34,6 +34,9 @@ pub struct PolicySet {
     pub engine: Engine,
     /// Policy load errors (syntax, METADATA).
     pub errors: Vec<Diagnostic>,
+    /// METADATA ids declared in files that failed to load: their error is reported once, and
+    /// the configuration does not also call them unknown rules.
+    pub unloaded: Vec<String>,
 }
 
 /// A fresh engine with conftest's builtins.
@@ -157,14 +160,18 @@ fn described_rule(
         line: m.line,
         message,
     };
+    // METADATA is validated like the configuration: exactly one of the three names.
     let severity = match m.severity.as_deref() {
         None => Severity::Error,
-        Some(s) => Severity::parse(s).unwrap_or_else(|| {
-            errors.push(at(format!(
-                "invalid METADATA: unknown severity `{s}` (error, warning, note)"
-            )));
-            Severity::Error
-        }),
+        Some(s) => [Severity::Error, Severity::Warning, Severity::Note]
+            .into_iter()
+            .find(|v| v.name() == s)
+            .unwrap_or_else(|| {
+                errors.push(at(format!(
+                    "invalid METADATA: unknown severity `{s}` (error, warning, note)"
+                )));
+                Severity::Error
+            }),
     };
     let inputs: Option<Vec<Kind>> = m.input.as_ref().map(|names| {
         names
@@ -180,7 +187,13 @@ fn described_rule(
     });
     let scope = match m.scope.as_deref() {
         Some("project") => Scope::Project,
-        _ => Scope::Document,
+        None | Some("document") => Scope::Document,
+        Some(other) => {
+            errors.push(at(format!(
+                "invalid METADATA: unknown scope `{other}` (document, project)"
+            )));
+            Scope::Document
+        }
     };
     // policies/<category>/<rule>/<file>.rego
     let (category, readme) = match mfile.split('/').collect::<Vec<_>>().as_slice() {
@@ -260,6 +273,11 @@ impl PolicySet {
         if engine.eval_query("true".to_string(), false).is_err() {
             (engine, loaded) = isolate_broken(loaded, opts, &mut errors);
         }
+        let unloaded: Vec<String> = sources
+            .iter()
+            .filter(|s| !loaded.iter().any(|l| std::ptr::eq(*l, *s)))
+            .filter_map(|s| metadata::parse(&s.text).ok().flatten()?.id)
+            .collect();
         let mut rules: Vec<Rule> = Vec::new();
         for (pkg, mut p) in packages(&loaded, &mut errors) {
             if p.entries.is_empty() {
@@ -275,6 +293,7 @@ impl PolicySet {
             rules,
             engine,
             errors: errors.iter().map(PolicyError::to_diagnostic).collect(),
+            unloaded,
         }
     }
 

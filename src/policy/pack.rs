@@ -75,7 +75,8 @@ fn read(p: &Path) -> Result<PolicySource, PolicyError> {
 }
 
 /// Reads every `.rego` file under `dir` (`fixtures/` and hidden folders excluded), or the one
-/// file `dir` names.
+/// file `dir` names. A folder without any is an error: a misspelt or empty `--policy` folder
+/// must not pass silently.
 pub fn dir_sources(dir: &Path, tests: bool) -> Result<Vec<PolicySource>, PolicyError> {
     if dir.is_file() {
         return Ok(vec![read(dir)?]);
@@ -101,6 +102,9 @@ pub fn dir_sources(dir: &Path, tests: bool) -> Result<Vec<PolicySource>, PolicyE
                 out.push(read(&p)?);
             }
         }
+    }
+    if out.is_empty() {
+        return Err(PolicyError::Empty { file: display(dir) });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)

@@ -56,6 +56,8 @@ fn render_finding(ctx: &Context<'_>, f: &Finding, renderer: &Renderer) -> String
     // tollgate's own findings are located by tollgate itself, never by a rule's path.
     if f.path.is_none() && !catalog::is_own(&f.rule) {
         footers.push("note: the rule gave no path: shown at the document's start".into());
+    } else if f.pinpointed {
+        footers.push("note: the rule gave no path: tollgate located the smallest part of the document whose change silences it".into());
     }
     if let Some(url) = common::rule_doc(ctx, &f.rule) {
         footers.push(format!("note: see {url}"));
@@ -87,6 +89,9 @@ impl Report for Human {
         }
         for e in &ctx.outcome.errors {
             let _ = writeln!(out, "error: {e}");
+        }
+        if ctx.quiet {
+            return out;
         }
         let o = ctx.outcome;
         let count = |s: Severity| o.active().filter(|f| f.severity == s).count();

@@ -48,6 +48,9 @@ struct FindingOut<'a> {
     path: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<RelatedOut<'a>>,
+    /// `"search"` when the rule gave no path and tollgate found one (`crate::pinpoint`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    located_by: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a Suppression>,
 }
@@ -99,6 +102,7 @@ impl Report for Json {
                         end_column: r.span.end.column,
                     })
                     .collect(),
+                located_by: f.pinpointed.then_some("search"),
                 suppressed: f.suppressed.as_ref(),
             })
             .collect();

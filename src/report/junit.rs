@@ -273,6 +273,7 @@ mod tests {
             outcome: &outcome,
             rules: &[],
             color: false,
+            quiet: false,
         };
         let xml = Junit.render(&ctx);
         let mut reader = quick_xml::Reader::from_str(&xml);

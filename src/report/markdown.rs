@@ -293,6 +293,7 @@ mod tests {
             path: None,
             document: 0,
             related: Vec::new(),
+            pinpointed: false,
             suppressed: None,
         }
     }
@@ -339,6 +340,7 @@ mod tests {
             outcome: &outcome,
             rules: &[],
             color: false,
+            quiet: false,
         };
         let full = render_with(&ctx, &Links::default(), Limits::default());
         assert!(!full.contains("<details>"), "{full}");

@@ -3,6 +3,7 @@
 //! [`Format`] variant and a line in [`Format::report`].
 
 pub mod common;
+pub mod concise;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -21,6 +22,8 @@ pub struct Context<'a> {
     /// The rules in effect.
     pub rules: &'a [RuleMeta],
     pub color: bool,
+    /// Only the findings: no summary line (human).
+    pub quiet: bool,
 }
 
 impl Context<'_> {
@@ -42,6 +45,8 @@ pub trait Report {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Human,
+    /// One line a finding: `file:line:col: severity[rule] message` (editors, grep).
+    Concise,
     Json,
     /// GitHub Actions annotations (and the job summary when `GITHUB_STEP_SUMMARY` is set).
     Github,
@@ -54,8 +59,9 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Human,
+        Format::Concise,
         Format::Json,
         Format::Github,
         Format::Sarif,
@@ -66,6 +72,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Human => "human",
+            Format::Concise => "concise",
             Format::Json => "json",
             Format::Github => "github",
             Format::Sarif => "sarif",
@@ -77,6 +84,7 @@ impl Format {
     pub fn report(self) -> Box<dyn Report> {
         match self {
             Format::Human => Box::new(human::Human),
+            Format::Concise => Box::new(concise::Concise),
             Format::Json => Box::new(json::Json),
             Format::Github => Box::new(github::Github),
             Format::Sarif => Box::new(sarif::Sarif),

@@ -95,3 +95,11 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Whether files from `../shared` (the corpus, schemas) must be there: under `CI=true`, unless
+/// `TOLLGATE_WITHOUT_SHARED=1` says the run has no `../shared` on purpose (the project's own
+/// GitHub workflow, where it is not part of the repository).
+pub fn shared_required() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+        && std::env::var("TOLLGATE_WITHOUT_SHARED").as_deref() != Ok("1")
+}
