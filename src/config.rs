@@ -18,7 +18,7 @@ use crate::source::{self, yaml};
 const SCHEMA_BASE: &str = include_str!("../schema/tollgate.schema.json");
 
 /// Names tollgate looks for, in order.
-pub const FILE_NAMES: [&str; 2] = [".tollgate.yml", ".tollgate.yaml"];
+pub const FILE_NAMES: [&str; 2] = source::CONFIG_FILE_NAMES;
 
 /// The JSON schema of `.tollgate.yml`: the base, with one `inputs` key per kind that the
 /// configuration may force.
@@ -134,8 +134,50 @@ fn pointer_path(pointer: &str) -> Vec<Seg> {
     pointer
         .split('/')
         .skip(1)
-        .map(|s| Seg::Key(s.replace("~1", "/").replace("~0", "~")))
+        .map(|s| match s.parse::<usize>() {
+            // A list index (`waivers[0]`); a mapping key that is a number locates the same.
+            Ok(i) => Seg::Index(i),
+            Err(_) => Seg::Key(s.replace("~1", "/").replace("~0", "~")),
+        })
         .collect()
+}
+
+/// Edit distance, for did-you-mean suggestions.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The closest of `known` to `word`, when it is close enough to be a likely typo.
+pub fn did_you_mean<'k>(word: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
+    known
+        .into_iter()
+        .map(|k| (distance(word, k), k))
+        .filter(|(d, k)| *d <= (k.len().max(word.len()) / 3).max(1))
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// The keys the schema allows where an `additionalProperties` error was raised.
+fn allowed_keys(schema_path: &str) -> Vec<String> {
+    let Some(parent) = schema_path.strip_suffix("/additionalProperties") else {
+        return Vec::new();
+    };
+    schema()
+        .pointer(&format!("{parent}/properties"))
+        .and_then(Value::as_object)
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 impl Config {
@@ -202,6 +244,27 @@ impl Config {
             for e in v.iter_errors(&value) {
                 let pointer = e.instance_path().to_string();
                 let path = pointer_path(&pointer);
+                if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
+                    e.kind()
+                {
+                    // At the unknown key itself, with the likely intended one.
+                    let allowed = allowed_keys(&e.schema_path().to_string());
+                    for key in unexpected {
+                        let mut at = path.clone();
+                        at.push(Seg::Key(key.clone()));
+                        let hint = did_you_mean(key, allowed.iter().map(String::as_str))
+                            .map(|k| format!(" (did you mean `{k}`?)"))
+                            .unwrap_or_default();
+                        errors.push(cfg.error_at(
+                            &at,
+                            format!(
+                                "invalid configuration: unknown key `{}`{hint}",
+                                crate::model::path_to_string(&at)
+                            ),
+                        ));
+                    }
+                    continue;
+                }
                 let at = if pointer.is_empty() {
                     "the configuration".to_string()
                 } else {
@@ -211,6 +274,7 @@ impl Config {
             }
         }
         if !errors.is_empty() {
+            errors.sort_by_key(|d| (d.line, d.column));
             return Err(errors);
         }
         let get = |k: &str| value.get(k);

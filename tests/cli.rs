@@ -372,3 +372,56 @@ fn metadata_is_validated_like_configuration() {
         .iter()
         .all(|e| e["file"] == "policy/image_pinned.rego" && e["line"] == 1));
 }
+
+#[test]
+fn config_errors_are_located_at_the_key_with_a_suggestion_and_only_once() {
+    let s = repo("config-errors");
+    s.write(
+        ".tollgate.yml",
+        "selct: [kubernetes]\nwaivers:\n  - rule: k8s-probes\n    reasn: legacy\n",
+    );
+    let o = run_in(s.path(), &["check", "-f", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v = json(&o);
+    let errors: Vec<(String, u64, u64)> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["message"].as_str().unwrap().to_string(),
+                e["line"].as_u64().unwrap(),
+                e["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            (
+                "invalid configuration: unknown key `selct` (did you mean `select`?)".to_string(),
+                1,
+                1
+            ),
+            (
+                "invalid configuration: unknown key `waivers[0].reasn` (did you mean `reason`?)"
+                    .to_string(),
+                4,
+                5
+            ),
+        ]
+    );
+    // A configuration that is not YAML is one error, never also a parse-error finding.
+    s.write(".tollgate.yml", "select: [kubernetes\n");
+    let o = run_in(s.path(), &["check", "-f", "json"]);
+    let v = json(&o);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 1, "{v:#}");
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["file"] != ".tollgate.yml"),
+        "{v:#}"
+    );
+}

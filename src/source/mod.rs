@@ -187,9 +187,19 @@ fn is_helm_template(path: &Path) -> bool {
     })
 }
 
+/// tollgate's own configuration files: read as the configuration, never as an input (a broken
+/// one is one configuration error, not also a `parse-error` finding).
+pub const CONFIG_FILE_NAMES: [&str; 2] = [".tollgate.yml", ".tollgate.yaml"];
+
 /// Classifies a path by its name alone. `None`: not a file tollgate reads. Helm templates are
-/// not YAML until rendered, so they are skipped.
+/// not YAML until rendered, so they are skipped, and so is tollgate's own configuration.
 pub fn claim(path: &Path) -> Option<Claim> {
+    if path
+        .file_name()
+        .is_some_and(|n| CONFIG_FILE_NAMES.iter().any(|c| n == *c))
+    {
+        return None;
+    }
     if let Some(s) = KINDS.iter().find(|s| (s.named)(path)) {
         return Some(Claim::Kind(s.kind));
     }
