@@ -11,9 +11,10 @@
 //!    are found this way. One silencing scalar is the location; several are located at their
 //!    closest common ancestor, or at the deepest of them when that ancestor is the document
 //!    itself (a `kind` guard and the value at fault have nothing in common).
-//! 2. Otherwise, from the root down, each mapping or list under a silencing node is removed in
-//!    turn, keeping the deepest node whose removal silences the finding (a container, for a rule
-//!    about something the container lacks).
+//! 2. Otherwise, from the root down, each child of a silencing node is removed in turn, keeping
+//!    the deepest node whose removal silences the finding (a container, for a rule about
+//!    something the container lacks; a list item or a key whose value no change of the same
+//!    kind can fix).
 //!
 //! A Kubernetes manifest's `kind` and `apiVersion` are never candidates: changing them turns
 //! most rules off, which says nothing about where the problem is. A finding nothing silences (a
@@ -206,8 +207,7 @@ impl Search<'_> {
         for seg in children(node) {
             let mut child = path.clone();
             child.push(seg);
-            let collection = get(self.doc, &child).is_some_and(|c| c.is_object() || c.is_array());
-            if !collection || self.fixed(&child) {
+            if self.fixed(&child) {
                 continue;
             }
             if self.silences(without(self.doc, &child)) {

@@ -76,13 +76,33 @@ fn string_results_are_located_at_what_silences_them() {
     let f = at("Containers must provide app label for pod selectors");
     assert_eq!((f.1.as_str(), f.2, f.3), ("manifests/service.yaml", 15, 1));
     assert_eq!(f.4, None);
+    // Compose: the published port (a list item no change of a string fixes), the service that
+    // lacks a key, the flag.
+    let f = at("service web publishes 0.0.0.0:8443:443 on every interface");
+    assert_eq!((f.1.as_str(), f.2, f.3), ("manifests/compose.yaml", 7, 9));
+    let f = at("service worker has no restart policy");
+    assert_eq!((f.2, f.3, f.4.as_deref()), (8, 3, Some("services.worker")));
+    let f = at("service worker must not be privileged");
+    assert_eq!((f.2, f.3), (10, 5));
+    // Workflows: a trigger whose value is null, and the `uses:` of the unpinned step.
+    let f = at("workflows must not run on pull_request_target");
+    assert_eq!(
+        (f.1.as_str(), f.2, f.3),
+        ("manifests/.github/workflows/ci.yml", 3, 3)
+    );
+    let f = at("job test uses actions/setup-node@v4, not pinned to a commit");
+    assert_eq!(
+        (f.2, f.3, f.4.as_deref()),
+        (10, 9, Some("jobs.test.steps[1].uses"))
+    );
     let located = v["findings"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|f| f["located_by"] == "search")
         .count();
-    assert_eq!(located, 5, "{v:#}");
+    assert_eq!(located, 10, "{v:#}");
+    assert_eq!(v["findings"].as_array().unwrap().len(), 11, "{v:#}");
 }
 
 #[test]
