@@ -355,3 +355,34 @@ fn hostile_input_is_an_error_not_a_crash() {
     let e = yaml::parse(bad, &LineIndex::new(bad), limits).unwrap_err();
     assert!(e.pos.line >= 1);
 }
+
+#[test]
+fn columns_on_long_lines_count_characters() {
+    // One long line with non-ASCII characters: checkpoints must give the same columns as
+    // counting from the line's start.
+    let mut text = String::from("first line\n");
+    for i in 0..3000 {
+        text.push_str(if i % 7 == 0 { "é\u{1F600}x" } else { "abc" });
+    }
+    text.push_str("\nlast ü\n");
+    let idx = LineIndex::new(&text);
+    let start = text.find('\n').unwrap() + 1;
+    for (chars, (i, _)) in text[start..].char_indices().enumerate().step_by(97) {
+        if text[start + i..].starts_with('\n') {
+            break;
+        }
+        let p = idx.pos(&text, start + i);
+        assert_eq!(
+            (p.line, p.column),
+            (2, chars as u32 + 1),
+            "at byte {}",
+            start + i
+        );
+    }
+    let last = text.rfind("ü").unwrap();
+    assert_eq!(idx.pos(&text, last).column, 6);
+    assert_eq!(idx.pos(&text, 3).column, 4);
+    // Offsets inside a character are clamped to its start.
+    let e = text.find('é').unwrap();
+    assert_eq!(idx.pos(&text, e + 1), idx.pos(&text, e));
+}
