@@ -425,3 +425,32 @@ fn config_errors_are_located_at_the_key_with_a_suggestion_and_only_once() {
         "{v:#}"
     );
 }
+
+#[test]
+fn a_finding_on_a_minified_line_is_located_without_echoing_the_line() {
+    let s = Scratch::new("cli-minified");
+    let filler = "x".repeat(600);
+    s.write(
+        "trivy-results.json",
+        &format!("{{\"SchemaVersion\":2,\"ArtifactName\":\"app\",\"Results\":[{{\"Target\":\"app\",\"Vulnerabilities\":[{{\"VulnerabilityID\":\"CVE-2024-1\",\"PkgName\":\"lib\",\"InstalledVersion\":\"1\",\"FixedVersion\":\"2\",\"Severity\":\"CRITICAL\",\"Description\":\"{filler}\"}}]}}]}}"),
+    );
+    let o = run_in(
+        s.path(),
+        &["check", "--select", "trivy-vulnerability", "-f", "json"],
+    );
+    let v = json(&o);
+    let f = &v["findings"][0];
+    assert_eq!(f["line"], 1, "{v:#}");
+    let col = f["column"].as_u64().unwrap();
+    assert!(col > 50, "{v:#}");
+    let o = run_in(s.path(), &["check", "--select", "trivy-vulnerability"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!("trivy-results.json:1:{col}")),
+        "{out}"
+    );
+    assert!(
+        !out.contains(&filler),
+        "a 700-character line is not echoed: {out}"
+    );
+}

@@ -18,36 +18,94 @@ fn level(s: Severity) -> Level<'static> {
     }
 }
 
+/// The lines a finding's snippet shows: from its first line to its last (and its related
+/// locations in the same file when they are near), so that rendering costs what the snippet
+/// shows, not the whole file.
+struct Window<'t> {
+    text: &'t str,
+    /// Byte offsets of the window in the file.
+    start: usize,
+    end: usize,
+    first_line: u32,
+}
+
+/// Lines longer than this are not shown (a minified file): the finding keeps its location.
+const MAX_LINE: usize = 500;
+
+/// Related locations further than this many lines from the finding are not drawn.
+const NEAR: u32 = 30;
+
+fn window<'t>(src: &'t crate::model::SourceFile, f: &Finding) -> Option<Window<'t>> {
+    let line = f.span.start.line;
+    let mut first = line;
+    let mut last = f.span.end.line.max(line);
+    for r in f.related.iter().filter(|r| r.file == f.file) {
+        if r.span.start.line + NEAR >= line && r.span.start.line <= last + NEAR {
+            first = first.min(r.span.start.line);
+            last = last.max(r.span.end.line);
+        }
+    }
+    if (first..=last).any(|l| src.line_text(l).len() > MAX_LINE) {
+        return None;
+    }
+    let start = src.lines.line_start(first)?;
+    let end = src
+        .lines
+        .line_start(last + 1)
+        .map(|e| e.saturating_sub(1))
+        .unwrap_or(src.text.len())
+        .max(start);
+    Some(Window {
+        text: &src.text[start..end],
+        start,
+        end,
+        first_line: first,
+    })
+}
+
 fn render_finding(ctx: &Context<'_>, f: &Finding, renderer: &Renderer) -> String {
     let help = common::help(ctx, f);
     let title = f.message.clone();
     let head = level(f.severity).primary_title(title).id(f.rule.as_str());
-    let group = match ctx.outcome.sources.get(&f.file) {
-        Some(src) => {
-            let text = src.text.as_str();
-            let start = f.span.start.offset.min(text.len());
-            let end = f.span.end.offset.clamp(start, text.len());
-            let mut snippet = Snippet::source(text)
+    let origin = || {
+        annotate_snippets::Origin::path(f.file.as_str())
+            .line(f.span.start.line as usize)
+            // The origin line shows this number as it is: 1-based, as everywhere in tollgate.
+            .char_column(f.span.start.column as usize)
+    };
+    let group = match ctx
+        .outcome
+        .sources
+        .get(&f.file)
+        .and_then(|src| window(src, f))
+    {
+        Some(w) => {
+            let at = |span: &crate::model::Span| {
+                let s = span.start.offset.clamp(w.start, w.end) - w.start;
+                let e = span.end.offset.clamp(span.start.offset.max(w.start), w.end) - w.start;
+                s..e.max(s)
+            };
+            let mut snippet = Snippet::source(w.text)
+                .line_start(w.first_line as usize)
                 .path(f.file.as_str())
                 .fold(true)
                 .annotation(
                     AnnotationKind::Primary
-                        .span(start..end)
+                        .span(at(&f.span))
                         .label(f.rule.as_str()),
                 );
-            for r in f.related.iter().filter(|r| r.file == f.file) {
-                let s = r.span.start.offset.min(text.len());
-                let e = r.span.end.offset.clamp(s, text.len());
-                snippet = snippet
-                    .annotation(AnnotationKind::Context.span(s..e).label(r.message.as_str()));
+            for r in f.related.iter().filter(|r| {
+                r.file == f.file && r.span.start.offset >= w.start && r.span.end.offset <= w.end
+            }) {
+                snippet = snippet.annotation(
+                    AnnotationKind::Context
+                        .span(at(&r.span))
+                        .label(r.message.as_str()),
+                );
             }
             head.element(snippet)
         }
-        None => head.element(
-            annotate_snippets::Origin::path(f.file.as_str())
-                .line(f.span.start.line as usize)
-                .char_column(f.span.start.column as usize - 1),
-        ),
+        None => head.element(origin()),
     };
     let mut footers: Vec<String> = Vec::new();
     if let Some(h) = &help {
