@@ -102,9 +102,14 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
             .unwrap_or_else(|| PathBuf::from("."))
     };
     let docs = loaded.documents;
+    let mut shared = read::shared_data(&docs, &opts.today, &root);
+    shared.insert(
+        "compose".into(),
+        crate::source::compose::stack_data(&docs, &opts.config.compose_stacks),
+    );
     errors.extend(policies.set_data(
         &opts.settings,
-        read::shared_data(&docs, &opts.today, &root),
+        shared,
         &opts.user_data,
     ));
     let (raws, eval_errors) = evaluate::evaluate(&policies, &docs, opts.combine);
