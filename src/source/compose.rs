@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::parse::{each_document, parse_structured};
+use super::parse::{parse_yaml, stream_documents};
 use super::{Document, KindSpec, LoadContext, Loaded, Loader};
 use crate::model::{Kind, SourceFile};
 
@@ -20,10 +20,8 @@ fn named(path: &Path) -> bool {
 }
 
 fn load(source: &Arc<SourceFile>, ctx: LoadContext) -> Loaded {
-    match parse_structured(source, false, ctx.limits) {
-        Ok(docs) => each_document(source, KIND, docs),
-        Err(e) => Loaded::parse_error(source, e.pos, e.message),
-    }
+    let parsed = parse_yaml(source, ctx.limits, super::yaml::Schema::Core);
+    stream_documents(source, KIND, parsed)
 }
 
 pub static SPEC: KindSpec = KindSpec {
@@ -82,7 +80,12 @@ pub fn resolve(dir: &str, rel: &str) -> Option<String> {
             s => parts.push(s),
         }
     }
-    Some(parts.join("/"))
+    let joined = parts.join("/");
+    Some(if dir.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    })
 }
 
 /// The paths a compose file pulls into its stack: `include:` entries (a string, or `path:` as
@@ -406,5 +409,7 @@ mod tests {
         );
         assert_eq!(resolve("a", "../../x"), None);
         assert_eq!(resolve("a/b", "../c.yml").as_deref(), Some("a/c.yml"));
+        assert_eq!(resolve("/tmp/a", "./c.yml").as_deref(), Some("/tmp/a/c.yml"));
+        assert_eq!(resolve("", "./c.yml").as_deref(), Some("c.yml"));
     }
 }

@@ -29,11 +29,25 @@ pub fn parse_structured(
                 Err(yaml::ParseError {
                     message: je.to_string(),
                     pos,
+                    related: None,
                 })
             }
         },
         Err(e) => Err(e),
     }
+}
+
+/// Parses a YAML stream, keeping the documents that parse (see [`yaml::parse_stream`]).
+pub fn parse_yaml(source: &SourceFile, limits: yaml::Limits, schema: yaml::Schema) -> yaml::Parsed {
+    yaml::parse_stream(&source.text, &source.lines, limits, schema)
+}
+
+/// Documents of `kind` from a stream that may have failed in part: the documents that parsed,
+/// and a `parse-error` for each error.
+pub fn stream_documents(source: &Arc<SourceFile>, kind: Kind, parsed: yaml::Parsed) -> Loaded {
+    let mut out = each_document(source, kind, parsed.docs);
+    out.add_parse_errors(source, parsed.errors);
+    out
 }
 
 /// Documents of `kind`, one per non-null document of the stream, numbered in order.

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::parse::{each_document, parse_structured};
+use super::parse::{parse_yaml, stream_documents};
 use super::{KindSpec, LoadContext, Loaded, Loader};
 use crate::model::{Kind, SourceFile};
 
@@ -24,10 +24,8 @@ fn named(path: &Path) -> bool {
 }
 
 fn load(source: &Arc<SourceFile>, ctx: LoadContext) -> Loaded {
-    match parse_structured(source, false, ctx.limits) {
-        Ok(docs) => each_document(source, KIND, docs),
-        Err(e) => Loaded::parse_error(source, e.pos, e.message),
-    }
+    let parsed = parse_yaml(source, ctx.limits, super::yaml::Schema::Core);
+    stream_documents(source, KIND, parsed)
 }
 
 pub static SPEC: KindSpec = KindSpec {
