@@ -18,6 +18,7 @@ pub mod compose;
 pub mod coverage;
 pub mod generic;
 pub mod kubernetes;
+pub mod kustomize;
 pub mod parse;
 pub mod structured;
 pub mod trivy;
