@@ -26,6 +26,11 @@ step_list(wf) := {{"job_id": id, "job": job, "index": i, "step": step, "path": [
 	is_object(step)
 }
 
+# list_of_steps(job): the job's steps that are mappings ([] when absent or mistyped).
+list_of_steps(job) := [st | some st in job.steps; is_object(st)] if is_array(job.steps)
+
+else := []
+
 # has_expression(v): v is a string with a `${{ … }}` expression in it (its value is only known
 # when the workflow runs).
 has_expression(v) if {
