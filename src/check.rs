@@ -107,6 +107,10 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         "compose".into(),
         crate::source::compose::stack_data(&docs, &opts.config.compose_stacks),
     );
+    shared.insert(
+        "kubernetes".into(),
+        crate::source::kubernetes::claim_data(&docs),
+    );
     errors.extend(policies.set_data(
         &opts.settings,
         shared,
