@@ -111,11 +111,7 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         "kubernetes".into(),
         crate::source::kubernetes::claim_data(&docs),
     );
-    errors.extend(policies.set_data(
-        &opts.settings,
-        shared,
-        &opts.user_data,
-    ));
+    errors.extend(policies.set_data(&opts.settings, shared, &opts.user_data));
     let (raws, eval_errors) = evaluate::evaluate(&policies, &docs, opts.combine);
     errors.extend(eval_errors);
     let mut findings = loaded.findings;

@@ -117,7 +117,10 @@ fn skip_kustomize_patches(candidates: &[Candidate], max_file_size: u64, out: &mu
         .filter(|c| source::kustomize::is_kustomization(&c.path))
     {
         let small = std::fs::metadata(&c.path).is_ok_and(|m| m.len() <= max_file_size);
-        let Some(text) = small.then(|| std::fs::read_to_string(&c.path).ok()).flatten() else {
+        let Some(text) = small
+            .then(|| std::fs::read_to_string(&c.path).ok())
+            .flatten()
+        else {
             continue;
         };
         let dir = c.display.rsplit_once('/').map(|(d, _)| d).unwrap_or("");

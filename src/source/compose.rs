@@ -42,15 +42,27 @@ pub static SPEC: KindSpec = KindSpec {
 /// The names `docker compose` loads by default, in its order of preference, each with the
 /// override files it loads after it.
 const DEFAULT_FILES: [(&str, [&str; 2]); 4] = [
-    ("compose.yaml", ["compose.override.yaml", "compose.override.yml"]),
-    ("compose.yml", ["compose.override.yml", "compose.override.yaml"]),
+    (
+        "compose.yaml",
+        ["compose.override.yaml", "compose.override.yml"],
+    ),
+    (
+        "compose.yml",
+        ["compose.override.yml", "compose.override.yaml"],
+    ),
     (
         "docker-compose.yaml",
-        ["docker-compose.override.yaml", "docker-compose.override.yml"],
+        [
+            "docker-compose.override.yaml",
+            "docker-compose.override.yml",
+        ],
     ),
     (
         "docker-compose.yml",
-        ["docker-compose.override.yml", "docker-compose.override.yaml"],
+        [
+            "docker-compose.override.yml",
+            "docker-compose.override.yaml",
+        ],
     ),
 ];
 
@@ -68,7 +80,10 @@ pub fn resolve(dir: &str, rel: &str) -> Option<String> {
     if rel.is_empty() || rel.starts_with('/') || rel.contains("://") || rel.contains('$') {
         return None;
     }
-    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let mut parts: Vec<&str> = dir
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     for seg in rel.split(['/', '\\']) {
         match seg {
             "" | "." => {}
@@ -144,10 +159,7 @@ pub fn env_compose_files(text: &str) -> Option<Vec<String>> {
         .cloned();
     let parts: Vec<String> = match sep {
         Some(sep) => files.split(sep.as_str()).map(str::to_string).collect(),
-        None => files
-            .split([':', ';'])
-            .map(str::to_string)
-            .collect(),
+        None => files.split([':', ';']).map(str::to_string).collect(),
     };
     let parts: Vec<String> = parts
         .into_iter()
@@ -189,7 +201,11 @@ pub fn stacks_with(
 ) -> Vec<Vec<String>> {
     let mut seeds: Vec<Vec<String>> = Vec::new();
     for d in declared {
-        let s: Vec<String> = d.iter().filter(|f| files.contains_key(*f)).cloned().collect();
+        let s: Vec<String> = d
+            .iter()
+            .filter(|f| files.contains_key(*f))
+            .cloned()
+            .collect();
         if !s.is_empty() {
             seeds.push(s);
         }
@@ -290,7 +306,9 @@ mod tests {
     use serde_json::json;
 
     fn files(list: &[(&str, Value)]) -> BTreeMap<String, Value> {
-        list.iter().map(|(f, v)| (f.to_string(), v.clone())).collect()
+        list.iter()
+            .map(|(f, v)| (f.to_string(), v.clone()))
+            .collect()
     }
 
     fn no_env(_: &str) -> Option<String> {
@@ -363,7 +381,9 @@ mod tests {
             ("ops/docker-compose.ci.yml", json!({})),
         ]);
         let env = |dir: &str| {
-            (dir == "ops").then(|| "# stack\nCOMPOSE_FILE=docker-compose.yml:docker-compose.ci.yml\n".to_string())
+            (dir == "ops").then(|| {
+                "# stack\nCOMPOSE_FILE=docker-compose.yml:docker-compose.ci.yml\n".to_string()
+            })
         };
         let s = stacks_with(&fs, &[], &env);
         assert_eq!(
@@ -391,7 +411,10 @@ mod tests {
     #[test]
     fn declared_stacks_come_first_and_paths_never_leave_the_scan() {
         let fs = files(&[
-            ("docker-compose.yml", json!({"include": ["../../etc/x.yml", "/abs.yml"]})),
+            (
+                "docker-compose.yml",
+                json!({"include": ["../../etc/x.yml", "/abs.yml"]}),
+            ),
             ("docker-compose.ci.yml", json!({})),
         ]);
         let declared = vec![vec![
@@ -409,7 +432,10 @@ mod tests {
         );
         assert_eq!(resolve("a", "../../x"), None);
         assert_eq!(resolve("a/b", "../c.yml").as_deref(), Some("a/c.yml"));
-        assert_eq!(resolve("/tmp/a", "./c.yml").as_deref(), Some("/tmp/a/c.yml"));
+        assert_eq!(
+            resolve("/tmp/a", "./c.yml").as_deref(),
+            Some("/tmp/a/c.yml")
+        );
         assert_eq!(resolve("", "./c.yml").as_deref(), Some("c.yml"));
     }
 }

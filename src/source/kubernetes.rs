@@ -126,8 +126,12 @@ mod tests {
             source: source.clone(),
         };
         let docs = vec![
-            doc(json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data", "namespace": "shop"}, "spec": {"accessModes": ["ReadWriteOnce"]}})),
-            doc(json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "shared"}, "spec": {"accessModes": ["ReadWriteMany", 3]}})),
+            doc(
+                json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data", "namespace": "shop"}, "spec": {"accessModes": ["ReadWriteOnce"]}}),
+            ),
+            doc(
+                json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "shared"}, "spec": {"accessModes": ["ReadWriteMany", 3]}}),
+            ),
             doc(json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "spec": {}})),
             doc(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "data"}})),
         ];

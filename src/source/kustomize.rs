@@ -11,9 +11,12 @@ use crate::model::LineIndex;
 /// Whether a file is a kustomization, by its name (`kustomization.yaml`, `kustomization.yml`,
 /// `Kustomization`).
 pub fn is_kustomization(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| matches!(n, "kustomization.yaml" | "kustomization.yml" | "Kustomization"))
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        matches!(
+            n,
+            "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+        )
+    })
 }
 
 /// The patch files a kustomization's text names, as written: `patches[].path`,
@@ -60,7 +63,9 @@ mod tests {
             vec!["replicas.yaml", "ops/json.yaml", "memory.yaml"]
         );
         assert!(patch_paths("patches: [").is_empty());
-        assert!(is_kustomization(Path::new("overlays/prod/kustomization.yaml")));
+        assert!(is_kustomization(Path::new(
+            "overlays/prod/kustomization.yaml"
+        )));
         assert!(!is_kustomization(Path::new("kustomization.json")));
     }
 }

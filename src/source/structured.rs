@@ -30,7 +30,10 @@ fn claims_json(source: &SourceFile) -> bool {
 
 /// The first template expression (`{{ … }}` or `{% … %}`) of a text, by byte offset.
 fn template_marker(text: &str) -> Option<usize> {
-    [text.find("{{"), text.find("{%")].into_iter().flatten().min()
+    [text.find("{{"), text.find("{%")]
+        .into_iter()
+        .flatten()
+        .min()
 }
 
 /// The first template expression in a place where YAML reads it as syntax, not text: a line
@@ -213,7 +216,11 @@ mod tests {
     #[test]
     fn other_yaml_keeps_the_core_schema() {
         let text = "on: push\nenabled: yes\nmode: 0644\n";
-        let parsed = parse_yaml(&SourceFile::new("x.yaml".into(), text.into()), Limits::default(), Schema::Core);
+        let parsed = parse_yaml(
+            &SourceFile::new("x.yaml".into(), text.into()),
+            Limits::default(),
+            Schema::Core,
+        );
         assert_eq!(parsed.docs[0].value["enabled"], json!("yes"));
         assert_eq!(parsed.docs[0].value["mode"], json!("0644"));
         assert!(parsed.kubectl_differs);
@@ -228,9 +235,17 @@ mod tests {
         assert_eq!(l.findings.len(), 1);
         let f = &l.findings[0];
         assert_eq!(f.rule, "parse-error");
-        assert!(f.message.ends_with("this document was not checked (the file's other documents were)"), "{}", f.message);
+        assert!(
+            f.message
+                .ends_with("this document was not checked (the file's other documents were)"),
+            "{}",
+            f.message
+        );
         // The second document keeps its own lines.
-        let at = locate(&l.documents[0].spans, &[Seg::from("metadata"), Seg::from("name")]);
+        let at = locate(
+            &l.documents[0].spans,
+            &[Seg::from("metadata"), Seg::from("name")],
+        );
         assert_eq!(at.span.start.line, 8);
     }
 
@@ -245,8 +260,12 @@ mod tests {
             .map(|f| (f.span.start.line, f.related[0].span.start.line))
             .collect();
         assert_eq!(lines, vec![(5, 1), (6, 2), (7, 3)]);
-        assert!(l.findings[0].message.contains("without a `---` line between them"));
-        assert!(l.findings[0].related[0].message.contains("first defined here"));
+        assert!(l.findings[0]
+            .message
+            .contains("without a `---` line between them"));
+        assert!(l.findings[0].related[0]
+            .message
+            .contains("first defined here"));
     }
 
     #[test]
@@ -264,7 +283,10 @@ mod tests {
             assert!(l.findings[0].message.starts_with("templated file"));
         }
         // Quoted expressions are strings: the file is checked.
-        let l = load("alert.yaml", "apiVersion: v1\nkind: ConfigMap\ndata:\n  summary: \"{{ $labels.instance }} down\"\n");
+        let l = load(
+            "alert.yaml",
+            "apiVersion: v1\nkind: ConfigMap\ndata:\n  summary: \"{{ $labels.instance }} down\"\n",
+        );
         assert_eq!(l.documents.len(), 1);
         assert!(l.findings.is_empty());
     }

@@ -195,9 +195,7 @@ impl<'a> Builder<'a> {
                     if map.map.contains_key(&key) {
                         let first = map.spans.get(&key).and_then(|s| s.key);
                         let mut message = format!("duplicate key `{key}`");
-                        if key_span.start.column == 1
-                            && (key == "apiVersion" || key == "kind")
-                        {
+                        if key_span.start.column == 1 && (key == "apiVersion" || key == "kind") {
                             message.push_str(
                                 " (two manifests without a `---` line between them? start the second with `---`)",
                             );
@@ -529,7 +527,10 @@ pub fn kubectl_scalar(s: &str) -> Option<Value> {
         Some(d) => (-1, d),
         None => (1, s.strip_prefix('+').unwrap_or(s)),
     };
-    if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+    if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
         return i64::from_str_radix(digits, 8)
             .ok()
             .map(|i| Value::Number((sign * i).into()));
@@ -537,7 +538,13 @@ pub fn kubectl_scalar(s: &str) -> Option<Value> {
     None
 }
 
-fn new_builder<'a>(text: &'a str, lines: &'a LineIndex, limits: Limits, schema: Schema, base: usize) -> Builder<'a> {
+fn new_builder<'a>(
+    text: &'a str,
+    lines: &'a LineIndex,
+    limits: Limits,
+    schema: Schema,
+    base: usize,
+) -> Builder<'a> {
     Builder {
         text,
         lines,
@@ -805,7 +812,13 @@ mod tests {
         let e = parse(text, &LineIndex::new(text), Limits::default()).unwrap_err();
         assert_eq!(e.pos.line, 2);
         let p = stream(text);
-        assert_eq!(p.errors.iter().map(|e| e.pos.line).collect::<Vec<_>>(), vec![2, 3]);
-        assert!(p.errors.iter().all(|e| e.related.as_ref().unwrap().0.start.line == 1));
+        assert_eq!(
+            p.errors.iter().map(|e| e.pos.line).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+        assert!(p
+            .errors
+            .iter()
+            .all(|e| e.related.as_ref().unwrap().0.start.line == 1));
     }
 }
