@@ -28,12 +28,15 @@ fn claims_json(source: &SourceFile) -> bool {
         .any(|m| head.contains(m))
 }
 
-/// The first template expression (`{{ … }}` or `{% … %}`) of a text, by byte offset.
+/// The first template expression (`{{ … }}` or `{% … %}`) of a text, by byte offset. A GitHub
+/// Actions expression (`${{ … }}`) is not a template.
 fn template_marker(text: &str) -> Option<usize> {
-    [text.find("{{"), text.find("{%")]
-        .into_iter()
-        .flatten()
-        .min()
+    let jinja = text.find("{%");
+    let go = text
+        .match_indices("{{")
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || text.as_bytes()[i - 1] != b'$');
+    [jinja, go].into_iter().flatten().min()
 }
 
 /// The first template expression in a place where YAML reads it as syntax, not text: a line
@@ -96,15 +99,18 @@ fn templated(source: &Arc<SourceFile>, offset: usize) -> Loaded {
 /// reported once as a `templated-file` note.
 pub fn load_yaml(source: &Arc<SourceFile>, ctx: LoadContext) -> Loaded {
     let mut parsed = parse_yaml(source, ctx.limits, Schema::Core);
-    let marker = if parsed.errors.is_empty() {
-        unquoted_template(&source.text)
-    } else {
-        template_marker(&source.text)
-    };
-    if let Some(offset) = marker {
-        return templated(source, offset);
+    if !parsed.errors.is_empty() {
+        if let Some(offset) = template_marker(&source.text) {
+            return templated(source, offset);
+        }
     }
     let (mut manifests, rest) = kubernetes::recognise(source, std::mem::take(&mut parsed.docs));
+    // A file that parsed is a template only if it would be checked (manifests, or named).
+    if parsed.errors.is_empty() && (!manifests.is_empty() || ctx.explicit) {
+        if let Some(offset) = unquoted_template(&source.text) {
+            return templated(source, offset);
+        }
+    }
     if !manifests.is_empty() && parsed.kubectl_differs {
         let again = parse_yaml(source, ctx.limits, Schema::Kubectl);
         manifests = kubernetes::recognise(source, again.docs).0;
@@ -282,6 +288,15 @@ mod tests {
             assert_eq!(l.findings[0].severity, Severity::Note);
             assert!(l.findings[0].message.starts_with("templated file"));
         }
+        // GitHub Actions expressions are not templates: a broken workflow stays a parse error.
+        let l = load(
+            "wf.yaml",
+            "on: push\njobs:\n  a:\n    if: ${{ x }}\n    a: 1\n    a: 2\n",
+        );
+        assert_eq!(l.findings[0].rule, "parse-error");
+        // A file that parses, holds no manifest and is not named is not ours: no note.
+        let l = load("values.yaml", "name: {{ .Values.name }}\n");
+        assert!(l.findings.is_empty() && l.documents.is_empty());
         // Quoted expressions are strings: the file is checked.
         let l = load(
             "alert.yaml",

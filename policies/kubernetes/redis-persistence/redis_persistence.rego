@@ -17,6 +17,7 @@ package tollgate.rules.kubernetes.redis_persistence
 
 import rego.v1
 
+import data.tollgate.lib.image
 import data.tollgate.lib.k8s
 import data.tollgate.lib.redis
 import data.tollgate.lib.result
@@ -160,9 +161,10 @@ save_problem(opts) := {{"field": o.at.key, "msg": "disables RDB snapshots with `
 } else := set()
 
 # ---------------------------------------------------------------------------------------------
-# A Redis image run with its default command: `redis-server` with the default configuration,
-# in which the append-only file is off. Bitnami images turn AOF on by default
-# (REDIS_AOF_ENABLED=yes); a mounted `.conf` file may turn it on (its content is not known).
+# The official Redis image run with its default command: `redis-server` with the default
+# configuration, in which the append-only file is off. Other images named redis have their own
+# entrypoints (Bitnami's turns AOF on by default; the Kubernetes examples' run a script), and a
+# mounted `.conf` file may turn it on (its content is not known): not reported.
 
 deny contains result.fail(array.concat(d.base, ["image"]), msg) if {
 	some d in default_launches
@@ -188,9 +190,7 @@ default_launches contains {"base": ["services", name], "what": sprintf("service 
 }
 
 default_command(x, a, b) if {
-	is_string(x.image)
-	redis.is_redis_image(x.image)
-	not contains(lower(x.image), "bitnami/")
+	image.official(x.image, "redis")
 	not x[a]
 	not x[b]
 }

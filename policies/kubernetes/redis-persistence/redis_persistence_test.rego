@@ -217,8 +217,10 @@ test_compose_service_without_command_exemptions if {
 	count(rule.deny) == 0 with input as compose({"volumes": [{"type": "bind", "source": "./redis", "target": "/usr/local/etc/redis/redis.conf"}]})
 	# Bitnami images enable AOF by default.
 	count(rule.deny) == 0 with input as compose({"image": "bitnami/redis:7.2"})
-	# Not a redis image.
+	# Not a redis image; another image named redis, with its own entrypoint.
 	count(rule.deny) == 0 with input as compose({"image": "valkey/valkey:8"})
+	count(rule.deny) == 0 with input as compose({"image": "registry.k8s.io/redis:e2e"})
+	count(rule.deny) == 1 with input as compose({"image": "docker.io/library/redis:7.4"})
 }
 
 test_compose_interpolated_value_is_unknown if {
