@@ -44,14 +44,26 @@ stacks := s if {
 # file_docs[file]: the compose documents of a file.
 file_docs[f] := {doc | some doc in compose_docs; doc.file == f} if some f in compose_files
 
-# stacks_of(file): the stacks a file is part of (at least itself).
+# stacks_of(file): the stacks a file is part of (at least itself). Rules are cached and
+# functions are not: the stacks of every file are computed once, in file_stacks.
 stacks_of(file) := s if {
-	s := [st | some st in stacks; file in st]
+	s := file_stacks[file]
 	count(s) > 0
 } else := [[file]]
 
-# stack_docs(stack): the compose documents of the files of a stack.
-stack_docs(stack) := {doc | some f in stack; some doc in object.get(file_docs, f, set())}
+file_stacks[f] := [st | some st in stacks; f in st] if some f in compose_files
+
+# stack_docs(stack): the compose documents of the files of a stack (computed once per stack).
+stack_docs(stack) := d if {
+	d := docs_of_stack[concat("\n", stack)]
+} else := docs_of_files(stack)
+
+docs_of_stack[k] := docs_of_files(st) if {
+	some st in stacks
+	k := concat("\n", st)
+}
+
+docs_of_files(files) := {doc | some f in files; some doc in object.get(file_docs, f, set())}
 
 # stack_definitions(stack, name): the definitions of service `name` in the files of a stack.
 stack_definitions(stack, name) := [svc |

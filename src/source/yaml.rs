@@ -636,21 +636,37 @@ pub fn parse_stream(text: &str, lines: &LineIndex, limits: Limits, schema: Schem
         || e.message.contains("documents in one stream");
     if is_limit || ranges.len() < 2 || ranges.len() > limits.max_documents {
         let mut errors = b.errors;
-        errors.push(explain(text, lines, e, None));
+        errors.push(explain(text, e, None));
         return Parsed {
             docs: Vec::new(),
             errors,
             kubectl_differs: b.kubectl_differs,
         };
     }
+    // The documents share one node budget: re-reading them one by one costs no more than the
+    // stream would have.
     let mut out = Parsed::default();
+    let mut budget = limits.max_nodes;
     for range in ranges {
-        let (b, e) = run(text, lines, limits, schema, range.clone());
+        let chunk_limits = Limits {
+            max_nodes: budget,
+            ..limits
+        };
+        let (b, e) = run(text, lines, chunk_limits, schema, range.clone());
+        budget = budget.saturating_sub(b.nodes);
         out.kubectl_differs |= b.kubectl_differs;
         out.errors.extend(b.errors);
         match e {
             None => out.docs.extend(b.docs),
-            Some(e) => out.errors.push(explain(text, lines, e, Some(range))),
+            Some(e) => {
+                let limit = e.message.contains("too large");
+                out.errors.push(explain(text, e, Some(range)));
+                if limit || budget == 0 {
+                    // The budget is spent: the rest of the stream is not read.
+                    out.docs.clear();
+                    break;
+                }
+            }
         }
     }
     out
@@ -658,12 +674,7 @@ pub fn parse_stream(text: &str, lines: &LineIndex, limits: Limits, schema: Schem
 
 /// A syntax error, with what usually causes it: text at a block scalar's indentation or less
 /// (which ends the block), or two manifests without a `---` between them.
-fn explain(
-    text: &str,
-    lines: &LineIndex,
-    mut e: ParseError,
-    range: Option<std::ops::Range<usize>>,
-) -> ParseError {
+fn explain(text: &str, mut e: ParseError, range: Option<std::ops::Range<usize>>) -> ParseError {
     if let Some(hint) = block_scalar_hint(text, e.pos.line) {
         e.message = format!("{hint} (the parser says: {})", e.message);
         return e;
@@ -675,7 +686,6 @@ fn explain(
             " (two manifests without a `---` line between them? start each one with `---`)",
         );
     }
-    let _ = lines;
     e
 }
 
@@ -804,6 +814,27 @@ mod tests {
         assert_eq!(kubectl_scalar("089"), None);
         assert_eq!(kubectl_scalar("0"), None);
         assert_eq!(kubectl_scalar("true"), None);
+    }
+
+    #[test]
+    fn recovery_shares_one_node_budget() {
+        // A broken first document, then alias bombs: the re-read stops at the stream's budget.
+        let mut text = String::from("a: [1\n");
+        for _ in 0..50 {
+            text.push_str("---\nb: &b [x, x, x, x, x, x, x, x, x, x]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n");
+        }
+        let limits = Limits {
+            max_nodes: 5_000,
+            ..Limits::default()
+        };
+        let p = parse_stream(&text, &LineIndex::new(&text), limits, Schema::Core);
+        assert!(p.docs.is_empty());
+        assert!(
+            p.errors.iter().any(|e| e.message.contains("too large")),
+            "{:?}",
+            p.errors
+        );
+        assert!(p.errors.len() < 10);
     }
 
     #[test]
