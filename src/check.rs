@@ -105,11 +105,16 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
             .unwrap_or_else(|| PathBuf::from("."))
     };
     let docs = loaded.documents;
-    errors.extend(policies.set_data(
-        &opts.settings,
-        read::shared_data(&docs, &opts.today, &root),
-        &opts.user_data,
-    ));
+    let mut shared = read::shared_data(&docs, &opts.today, &root);
+    shared.insert(
+        "compose".into(),
+        crate::source::compose::stack_data(&docs, &opts.config.compose_stacks),
+    );
+    shared.insert(
+        "kubernetes".into(),
+        crate::source::kubernetes::claim_data(&docs),
+    );
+    errors.extend(policies.set_data(&opts.settings, shared, &opts.user_data));
     let (mut raws, eval_errors) = evaluate::evaluate(&policies, &docs, opts.combine);
     errors.extend(eval_errors);
     if let Some(budget) = opts.pinpoint {

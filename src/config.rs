@@ -87,6 +87,9 @@ pub struct Config {
     pub inputs: Vec<(Kind, String)>,
     pub max_file_size: Option<u64>,
     pub waivers: Vec<ConfigWaiver>,
+    /// `compose: {stacks: […]}`: compose files merged into one stack, as displayed (the
+    /// config's paths are relative to its folder).
+    pub compose_stacks: Vec<Vec<String>>,
 }
 
 /// Finds the config for a scan: at the scan root or its nearest ancestor, up to the git root.
@@ -323,6 +326,18 @@ impl Config {
                             .cloned()
                             .unwrap_or_default(),
                     },
+                );
+            }
+        }
+        if let Some(Value::Array(stacks)) = get("compose").and_then(|c| c.get("stacks")) {
+            for stack in stacks {
+                let dir = crate::discover::display_path(&cfg.dir);
+                let dir = if dir == "." { String::new() } else { dir };
+                cfg.compose_stacks.push(
+                    strings(Some(stack))
+                        .iter()
+                        .filter_map(|f| source::compose::resolve(&dir, f))
+                        .collect(),
                 );
             }
         }

@@ -104,7 +104,41 @@ pub fn load_all(candidates: &[Candidate], max_file_size: u64, limits: yaml::Limi
         }
     }
     coverage::mark_primary(&mut out.documents);
+    skip_kustomize_patches(candidates, max_file_size, &mut out);
     out
+}
+
+/// Files that a `kustomization.yaml` lists as patches are partial objects, not manifests:
+/// their documents and parse errors are dropped (see [`source::kustomize`]).
+fn skip_kustomize_patches(candidates: &[Candidate], max_file_size: u64, out: &mut LoadedFiles) {
+    let mut patches = BTreeSet::new();
+    for c in candidates
+        .iter()
+        .filter(|c| source::kustomize::is_kustomization(&c.path))
+    {
+        let small = std::fs::metadata(&c.path).is_ok_and(|m| m.len() <= max_file_size);
+        let Some(text) = small
+            .then(|| std::fs::read_to_string(&c.path).ok())
+            .flatten()
+        else {
+            continue;
+        };
+        let dir = c.display.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        for p in source::kustomize::patch_paths(&text) {
+            if let Some(file) = source::compose::resolve(dir, &p) {
+                patches.insert(file);
+            }
+        }
+    }
+    if patches.is_empty() {
+        return;
+    }
+    out.documents.retain(|d| !patches.contains(d.path()));
+    out.findings.retain(|f| !patches.contains(&f.file));
+    for p in &patches {
+        out.sources.remove(p);
+        out.kinds.remove(p);
+    }
 }
 
 /// Shared facts for per-document rules: `data.tollgate.today` and `data.tollgate.trivyignore`

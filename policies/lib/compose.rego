@@ -1,6 +1,9 @@
-# Compose helpers shared by the built-in rules. Compose files of one folder are usually merged
-# (compose.yaml + compose.override.yaml, or `-f a -f b`), so project-scope rules group the
-# compose documents of `input.documents` by folder.
+# Compose helpers shared by the built-in rules. `docker compose` merges some files into one
+# stack (compose.yaml + compose.override.yaml, `include:`, `extends.file`, `COMPOSE_FILE` in a
+# `.env`, stacks declared in .tollgate.yml): tollgate computes these stacks when it loads the
+# files (`data.tollgate.compose.stacks`, see docs/inputs.md), and project-scope rules read a
+# service together with the other files of its stacks. Folder helpers remain for rules that
+# only need "is this name defined nearby".
 package tollgate.lib.compose
 
 import rego.v1
@@ -24,6 +27,128 @@ docs_by_folder[dir] := {doc | some p in doc_folders; p[0] == dir; doc := p[1]} i
 	some q in doc_folders
 	dir := q[0]
 }
+
+# ---------------------------------------------------------------------------------------------
+# Stacks
+
+# compose_files: the files of the compose documents.
+compose_files := {doc.file | some doc in compose_docs}
+
+# stacks: lists of files `docker compose` merges into one project, as tollgate computed them
+# (data.tollgate.compose.stacks); without that data (a unit test), each file is a stack alone.
+stacks := s if {
+	s := data.tollgate.compose.stacks
+	is_array(s)
+} else := [[f] | some f in compose_files]
+
+# file_docs[file]: the compose documents of a file.
+file_docs[f] := {doc | some doc in compose_docs; doc.file == f} if some f in compose_files
+
+# stacks_of(file): the stacks a file is part of (at least itself). Rules are cached and
+# functions are not: the stacks of every file are computed once, in file_stacks.
+stacks_of(file) := s if {
+	s := file_stacks[file]
+	count(s) > 0
+} else := [[file]]
+
+file_stacks[f] := [st | some st in stacks; f in st] if some f in compose_files
+
+# stack_docs(stack): the compose documents of the files of a stack (computed once per stack).
+stack_docs(stack) := d if {
+	d := docs_of_stack[concat("\n", stack)]
+} else := docs_of_files(stack)
+
+docs_of_stack[k] := docs_of_files(st) if {
+	some st in stacks
+	k := concat("\n", st)
+}
+
+docs_of_files(files) := {doc | some f in files; some doc in object.get(file_docs, f, set())}
+
+# stack_definitions(stack, name): the definitions of service `name` in the files of a stack.
+stack_definitions(stack, name) := [svc |
+	some doc in stack_docs(stack)
+	svc := services(doc.content)[name]
+	is_object(svc)
+]
+
+# waiters(stack, name): [service, condition] pairs of the services of a stack that wait for
+# `name` (the short list form waits for `service_started`).
+waiters(stack, name) := {[w, cond] |
+	some doc in stack_docs(stack)
+	some w, svc in services(doc.content)
+	is_object(svc)
+	some cond in dep_conditions(svc, name)
+}
+
+dep_conditions(svc, name) := {"service_started"} if {
+	is_array(svc.depends_on)
+	name in svc.depends_on
+}
+
+dep_conditions(svc, name) := {condition(spec)} if {
+	deps := svc.depends_on
+	is_object(deps)
+	spec := deps[name]
+}
+
+condition(spec) := spec.condition if {
+	is_object(spec)
+	is_string(spec.condition)
+} else := "service_started"
+
+# one_shot_reason(stack, name, patterns): why service `name` of a stack runs once and exits
+# (undefined when it is long-running): another service waits for it to complete; it matches
+# one of `patterns` (service-name globs); or it never restarts (`restart: "no"`, or no
+# `restart` and `profiles:`) and no service waits for it to be started or healthy.
+one_shot_reason(stack, name, patterns) := sprintf("`%s` waits for it to complete", [min(ws)]) if {
+	ws := {w[0] | some w in waiters(stack, name); w[1] == "service_completed_successfully"}
+	count(ws) > 0
+} else := sprintf("it matches the oneshot pattern `%s`", [min(ps)]) if {
+	ps := {p | some p in patterns; glob.match(p, [], name)}
+	count(ps) > 0
+} else := "it never restarts and no service waits for it to start" if {
+	never_restarts(stack, name)
+	not started_by_others(stack, name)
+}
+
+started_by_others(stack, name) if {
+	some w in waiters(stack, name)
+	w[1] in {"service_started", "service_healthy"}
+}
+
+never_restarts(stack, name) if {
+	some svc in stack_definitions(stack, name)
+	restart_no(svc.restart)
+}
+
+never_restarts(stack, name) if {
+	defs := stack_definitions(stack, name)
+	count([d | some d in defs; d.restart]) == 0
+	count([d | some d in defs; d.restart == false]) == 0
+	some d in defs
+	is_array(d.profiles)
+	count(d.profiles) > 0
+}
+
+restart_no(r) if r == "no"
+
+restart_no(r) if r == false
+
+# long_running_reason(stack, name): how a service was judged long-running, for messages.
+long_running_reason(stack, name) := min(ws) if {
+	ws := {sprintf("`%s` waits for it with %s", [w[0], w[1]]) |
+		some w in waiters(stack, name)
+		w[1] in {"service_started", "service_healthy"}
+	}
+	count(ws) > 0
+} else := min(rs) if {
+	rs := {sprintf("restart: %v", [svc.restart]) |
+		some svc in stack_definitions(stack, name)
+		not restart_no(svc.restart)
+	}
+	count(rs) > 0
+} else := "nothing waits for it to complete and it does not set `restart: \"no\"`"
 
 # folder_docs(dir): the compose documents in folder `dir`.
 folder_docs(dir) := object.get(docs_by_folder, dir, set())

@@ -39,3 +39,16 @@ test_name_of_a_non_string_is_undefined if {
 	not image.name(["redis"])
 	not image.name({"name": "redis"})
 }
+
+test_repository_and_official_images if {
+	image.repository("redis:7-alpine") == "redis"
+	image.repository("docker.io/library/redis:7@sha256:abc") == "redis"
+	image.repository("mirror.gcr.io/library/redis") == "redis"
+	image.repository("docker.io/bitnami/redis:7.2") == "bitnami/redis"
+	image.repository("registry.k8s.io/redis:e2e") == "registry.k8s.io/redis"
+	image.repository("localhost:5000/redis:7") == "localhost:5000/redis"
+	image.official("public.ecr.aws/docker/library/redis:7", "redis")
+	not image.official("registry.k8s.io/redis:e2e", "redis")
+	not image.official("kubernetes/redis:v1", "redis")
+	not image.repository(7)
+}

@@ -9,27 +9,43 @@ package tollgate.lib.k8s
 
 import rego.v1
 
-# Kinds whose pods run until stopped.
-long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet"}
+# Kinds whose pods run until stopped (OpenShift DeploymentConfig and Argo Rollout included).
+long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet", "DeploymentConfig", "Rollout"}
 
 # Kinds with a pod template at spec.template.
 templated_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 
 # pod_specs(obj): {"path": [...], "spec": PodSpec} for every pod template of the manifest
-# (a set; empty when obj is not a manifest with a pod template).
+# (a set; empty when obj is not a manifest with a pod template). The template is found by its
+# place, whatever the kind (an Argo Rollout, an OpenShift DeploymentConfig, a custom
+# workload): a Pod's `spec`, `spec.template.spec`, or `spec.jobTemplate.spec.template.spec`.
+# For kinds outside the built-in ones, the template must list `containers`, so that a
+# custom resource's unrelated `spec.template` is not read as a pod.
 pod_specs(obj) := {{"path": ["spec"], "spec": obj.spec} |
 	is_object(obj)
 	obj.kind == "Pod"
 	is_object(obj.spec)
-} | {{"path": ["spec", "template", "spec"], "spec": obj.spec.template.spec} |
+} | {{"path": ["spec", "template", "spec"], "spec": spec} |
 	is_object(obj)
-	obj.kind in templated_kinds
-	is_object(obj.spec.template.spec)
+	not obj.kind in {"Pod", "CronJob"}
+	spec := obj.spec.template.spec
+	pod_template(obj.kind, spec)
 } | {{"path": ["spec", "jobTemplate", "spec", "template", "spec"], "spec": spec} |
 	is_object(obj)
-	obj.kind == "CronJob"
+	obj.kind != "Pod"
 	spec := obj.spec.jobTemplate.spec.template.spec
+	pod_template(obj.kind, spec)
+}
+
+pod_template(kind, spec) if {
 	is_object(spec)
+	kind in templated_kinds | {"CronJob"}
+}
+
+pod_template(kind, spec) if {
+	is_object(spec)
+	not kind in templated_kinds | {"CronJob"}
+	is_array(spec.containers)
 }
 
 # containers(obj): {"path": [..., "containers", i], "container": {...}, "pod": pod_spec} for every

@@ -42,7 +42,20 @@ test_pod_specs_of_a_cronjob if {
 
 test_pod_specs_of_other_kinds_are_empty if {
 	k8s.pod_specs({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}}) == set()
-	k8s.pod_specs({"apiVersion": "v1", "kind": "Service", "spec": {"template": {"spec": pod}}}) == set()
+	k8s.pod_specs({"apiVersion": "v1", "kind": "Service", "spec": {"ports": [{"port": 80}]}}) == set()
+}
+
+# Any kind: the template is found by its place (Argo Rollout, OpenShift DeploymentConfig, a
+# custom workload with a CronJob-like jobTemplate).
+test_pod_specs_of_any_workload_kind if {
+	k8s.pod_specs(workload("Rollout")) == {{"path": ["spec", "template", "spec"], "spec": pod}}
+	k8s.pod_specs(workload("DeploymentConfig")) == {{"path": ["spec", "template", "spec"], "spec": pod}}
+	k8s.pod_specs(object.union(cronjob, {"kind": "ScheduledWorkflow"})) == {{"path": ["spec", "jobTemplate", "spec", "template", "spec"], "spec": pod}}
+}
+
+# A custom resource's `spec.template.spec` that lists no containers is not a pod.
+test_pod_specs_of_other_templates_are_empty if {
+	k8s.pod_specs({"kind": "Composition", "spec": {"template": {"spec": {"forProvider": {}}}}}) == set()
 }
 
 test_pod_specs_of_incomplete_manifests_are_empty if {
@@ -158,6 +171,8 @@ test_name_needs_a_kind if {
 }
 
 test_long_running_kinds_have_pod_templates if {
-	k8s.long_running_kinds == {"Deployment", "StatefulSet", "DaemonSet"}
-	k8s.long_running_kinds & k8s.templated_kinds == k8s.long_running_kinds
+	k8s.long_running_kinds == {"Deployment", "StatefulSet", "DaemonSet", "DeploymentConfig", "Rollout"}
+	every kind in k8s.long_running_kinds {
+		count(k8s.pod_specs(workload(kind))) == 1
+	}
 }

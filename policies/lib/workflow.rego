@@ -26,6 +26,11 @@ step_list(wf) := {{"job_id": id, "job": job, "index": i, "step": step, "path": [
 	is_object(step)
 }
 
+# list_of_steps(job): the job's steps that are mappings ([] when absent or mistyped).
+list_of_steps(job) := [st | some st in job.steps; is_object(st)] if is_array(job.steps)
+
+else := []
+
 # has_expression(v): v is a string with a `${{ … }}` expression in it (its value is only known
 # when the workflow runs).
 has_expression(v) if {
@@ -51,14 +56,24 @@ job_label(id, job) := sprintf("job `%s` (%s)", [id, job.name]) if {
 	job.name != id
 } else := sprintf("job `%s`", [id])
 
-# step_label(s): how messages name an element of step_list: its name, id or uses, else its index.
-step_label(s) := sprintf("step `%s` of job `%s`", [s.step.name, s.job_id]) if {
-	is_string(s.step.name)
-} else := sprintf("step `%s` of job `%s`", [s.step.id, s.job_id]) if {
-	is_string(s.step.id)
-} else := sprintf("step `%s` of job `%s`", [s.step.uses, s.job_id]) if {
-	is_string(s.step.uses)
+# step_label(s): how messages name an element of step_list: its name, id or uses, else its index
+# (1-based). When another step of the job goes by the same name, the index tells them apart:
+# "step 7 (`actions/download-artifact@v4`) of job `deploy`".
+step_label(s) := sprintf("step %d (`%s`) of job `%s`", [s.index + 1, n, s.job_id]) if {
+	n := step_name(s.step)
+	count([x | some x in s.job.steps; is_object(x); step_name(x) == n]) > 1
+} else := sprintf("step `%s` of job `%s`", [n, s.job_id]) if {
+	n := step_name(s.step)
 } else := sprintf("step %d of job `%s`", [s.index + 1, s.job_id])
+
+# step_name(step): the name messages use for a step: its name, else its id, else its uses.
+step_name(step) := step.name if {
+	is_string(step.name)
+} else := step.id if {
+	is_string(step.id)
+} else := step.uses if {
+	is_string(step.uses)
+}
 
 # env_value(wf, s, name): the value of environment variable `name` for the step `s` (an element
 # of step_list): the step's `env:`, else its job's, else the workflow's. Undefined when unset.

@@ -117,6 +117,26 @@ test_step_label_prefers_name_then_id_then_uses_then_index if {
 	wf.step_label({"job_id": "j", "index": 4, "step": {"run": "make"}}) == "step 5 of job `j`"
 }
 
+test_steps_of_the_same_name_are_told_apart_by_index if {
+	job := {"steps": [
+		{"uses": "actions/download-artifact@v4", "with": {"name": "a"}},
+		{"run": "make"},
+		{"uses": "actions/download-artifact@v4", "with": {"name": "b"}},
+		{"name": "Deploy", "run": "./deploy a"},
+		{"name": "Deploy", "run": "./deploy b"},
+		{"name": "Check", "run": "true"},
+	]}
+	labels := [wf.step_label({"job_id": "release", "job": job, "index": i, "step": st}) | some i, st in job.steps]
+	labels == [
+		"step 1 (`actions/download-artifact@v4`) of job `release`",
+		"step 2 of job `release`",
+		"step 3 (`actions/download-artifact@v4`) of job `release`",
+		"step 4 (`Deploy`) of job `release`",
+		"step 5 (`Deploy`) of job `release`",
+		"step `Check` of job `release`",
+	]
+}
+
 # ---------------------------------------------------------------------------------------------
 # env_sources, env_value
 

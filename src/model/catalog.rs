@@ -9,6 +9,7 @@ use super::rule::{RuleMeta, Scope};
 use super::severity::Severity;
 
 pub const PARSE_ERROR: &str = "parse-error";
+pub const TEMPLATED_FILE: &str = "templated-file";
 pub const WAIVER_EXPIRED: &str = "waiver-expired";
 pub const WAIVER_UNUSED: &str = "waiver-unused";
 pub const WAIVER_WITHOUT_REASON: &str = "waiver-without-reason";
@@ -28,6 +29,12 @@ pub const OWN_RULES: &[OwnRule] = &[
         title: "Input files parse",
         severity: Severity::Error,
         description: "A file that tollgate should read does not parse (YAML or JSON syntax, a truncated report, invalid UTF-8, a file over the size limit, an alias bomb or pathological nesting). It is reported at the error's line and column; every other file is still checked.",
+    },
+    OwnRule {
+        id: TEMPLATED_FILE,
+        title: "Templated files are checked once rendered",
+        severity: Severity::Note,
+        description: "A YAML file that does not parse and holds template expressions (`{{ … }}`, `{% … %}`), outside a Helm chart and of no kind known from its path: a Jinja or Go template, not YAML. It is reported once, at its first expression, and not checked. Check the rendered output instead; `ignore: [templated-file]` silences the note, and `rules: {templated-file: {severity: error}}` makes it fail the run. A file whose kind its path names (a workflow, a compose file) is still a `parse-error`.",
     },
     OwnRule {
         id: WAIVER_EXPIRED,

@@ -70,3 +70,72 @@ pub static SPEC: KindSpec = KindSpec {
     named: super::parse::never,
     load: Loader::Content(Format::Yaml),
 };
+
+/// The PersistentVolumeClaims among the loaded manifests, for `data.tollgate.kubernetes`:
+/// `{"claims": {"<name>": [{"namespace": ns or null, "accessModes": [...]}, …]}}`, so that
+/// per-document rules can tell what a workload's claims allow (a ReadWriteOnce claim cannot be
+/// attached by a surge pod).
+pub fn claim_data(docs: &[Document]) -> Value {
+    let mut claims = serde_json::Map::new();
+    for d in docs.iter().filter(|d| d.kind == KIND) {
+        let v = &d.value;
+        if v.get("kind").and_then(Value::as_str) != Some("PersistentVolumeClaim") {
+            continue;
+        }
+        let Some(name) = v.pointer("/metadata/name").and_then(Value::as_str) else {
+            continue;
+        };
+        let modes: Vec<Value> = v
+            .pointer("/spec/accessModes")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter(|m| m.is_string()).cloned().collect())
+            .unwrap_or_default();
+        let entry = serde_json::json!({
+            "namespace": v.pointer("/metadata/namespace").filter(|n| n.is_string()),
+            "accessModes": modes,
+        });
+        if let Value::Array(list) = claims
+            .entry(name.to_string())
+            .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            list.push(entry);
+        }
+    }
+    serde_json::json!({ "claims": claims })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SpanNode;
+    use serde_json::json;
+
+    #[test]
+    fn claims_are_listed_by_name_with_their_access_modes() {
+        let source = SourceFile::new("k.yaml".into(), String::new());
+        let doc = |value: Value| Document {
+            kind: KIND,
+            index: 0,
+            value,
+            spans: SpanNode::default(),
+            source: source.clone(),
+        };
+        let docs = vec![
+            doc(
+                json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data", "namespace": "shop"}, "spec": {"accessModes": ["ReadWriteOnce"]}}),
+            ),
+            doc(
+                json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "shared"}, "spec": {"accessModes": ["ReadWriteMany", 3]}}),
+            ),
+            doc(json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "spec": {}})),
+            doc(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "data"}})),
+        ];
+        assert_eq!(
+            claim_data(&docs),
+            json!({"claims": {
+                "data": [{"namespace": "shop", "accessModes": ["ReadWriteOnce"]}],
+                "shared": [{"namespace": null, "accessModes": ["ReadWriteMany"]}],
+            }})
+        );
+    }
+}

@@ -18,6 +18,7 @@ pub mod compose;
 pub mod coverage;
 pub mod generic;
 pub mod kubernetes;
+pub mod kustomize;
 pub mod parse;
 pub mod structured;
 pub mod trivy;
@@ -29,7 +30,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::model::{Finding, Kind, Pos, SourceFile, SpanNode};
+use crate::model::{Finding, Kind, Pos, Related, SourceFile, SpanNode};
 
 /// One input document: what Rego sees as `input`, and where each part of it came from.
 #[derive(Clone, Debug)]
@@ -60,8 +61,38 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// `parse-error` findings for a stream's errors, each saying what was not checked: the
+    /// file, or (when other documents of it loaded) the document.
+    pub fn add_parse_errors(&mut self, source: &Arc<SourceFile>, errors: Vec<yaml::ParseError>) {
+        let note = if self.documents.is_empty() {
+            NOT_RUN
+        } else {
+            "this document was not checked (the file's other documents were)"
+        };
+        for e in errors {
+            let mut f = Finding::parse_error(
+                source.path.clone(),
+                source.rest_of_line(e.pos),
+                format!("{}: {note}", e.message),
+            );
+            if let Some((span, message)) = e.related {
+                f.related.push(Related {
+                    file: source.path.clone(),
+                    span,
+                    message,
+                });
+            }
+            self.findings.push(f);
+        }
+    }
+
     /// A `parse-error` at `pos`, underlined to the end of its line.
     pub fn parse_error(source: &Arc<SourceFile>, pos: Pos, message: String) -> Loaded {
+        let message = if message.contains("not checked") {
+            message
+        } else {
+            format!("{message}: {NOT_RUN}")
+        };
         Loaded {
             documents: Vec::new(),
             source: None,
@@ -73,6 +104,9 @@ impl Loaded {
         }
     }
 }
+
+/// What every parse error of a file that loaded nothing says.
+pub const NOT_RUN: &str = "the file's rules were not run";
 
 /// What a loader is told besides the file's text.
 #[derive(Clone, Copy, Debug)]

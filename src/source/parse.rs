@@ -31,11 +31,25 @@ pub fn parse_structured(
                 Err(yaml::ParseError {
                     message: je.to_string(),
                     pos,
+                    related: None,
                 })
             }
         },
         Err(e) => Err(e),
     }
+}
+
+/// Parses a YAML stream, keeping the documents that parse (see [`yaml::parse_stream`]).
+pub fn parse_yaml(source: &SourceFile, limits: yaml::Limits, schema: yaml::Schema) -> yaml::Parsed {
+    yaml::parse_stream(&source.text, &source.lines, limits, schema)
+}
+
+/// Documents of `kind` from a stream that may have failed in part: the documents that parsed,
+/// and a `parse-error` for each error.
+pub fn stream_documents(source: &Arc<SourceFile>, kind: Kind, parsed: yaml::Parsed) -> Loaded {
+    let mut out = each_document(source, kind, parsed.docs);
+    out.add_parse_errors(source, parsed.errors);
+    out
 }
 
 /// Documents of `kind`, one per non-null document of the stream, numbered in order.
@@ -59,10 +73,7 @@ pub fn each_document(source: &Arc<SourceFile>, kind: Kind, docs: Vec<yaml::YamlD
 
 /// Loads a YAML stream whose documents are all of `kind` (workflows, compose files).
 pub fn load_stream(source: &Arc<SourceFile>, ctx: LoadContext, kind: Kind) -> Loaded {
-    match parse_structured(source, false, ctx.limits) {
-        Ok(docs) => each_document(source, kind, docs),
-        Err(e) => Loaded::parse_error(source, e.pos, e.message),
-    }
+    stream_documents(source, kind, parse_yaml(source, ctx.limits, yaml::Schema::Core))
 }
 
 /// A path's file name, lower-cased.

@@ -6,7 +6,13 @@
 //! collection, and the use site of every alias and merge. The parser's events carry all of that;
 //! building the tree ourselves with an explicit stack also bounds nesting depth and alias
 //! expansion without recursion (a `- - - …` or `[[[[…` bomb is an error, never a stack
-//! overflow). YAML 1.2 core schema: `on:` stays the string `on`, `NO` stays a string.
+//! overflow). YAML 1.2 core schema: `on:` stays the string `on`, `NO` stays a string; or, for
+//! Kubernetes manifests, [`Schema::Kubectl`]: YAML 1.1 booleans and 0-prefixed octal, as
+//! kubectl's reader resolves them.
+//!
+//! [`parse_stream`] recovers from errors: a duplicate key is reported at each repeat (with
+//! the first definition as a related location) and drops only its document; a syntax error
+//! drops only the document (between `---` lines) it is in.
 
 use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
 use serde_json::{Map, Number, Value};
@@ -26,6 +32,29 @@ pub struct YamlDoc {
 pub struct ParseError {
     pub message: String,
     pub pos: Pos,
+    /// A related location (the first definition of a duplicate key) and what it is.
+    pub related: Option<(Span, String)>,
+}
+
+/// How plain scalars are resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Schema {
+    /// YAML 1.2 core: `yes`, `on`, `0755` are strings.
+    #[default]
+    Core,
+    /// As kubectl reads manifests (go-yaml's YAML 1.1 resolution): `y`, `yes`, `on` (and `n`,
+    /// `no`, `off`) in lower, Capitalised or UPPER case are booleans, and `0755` is octal.
+    Kubectl,
+}
+
+/// What [`parse_stream`] produced: the documents that parsed, and the errors of those that
+/// did not.
+#[derive(Clone, Debug, Default)]
+pub struct Parsed {
+    pub docs: Vec<YamlDoc>,
+    pub errors: Vec<ParseError>,
+    /// Some plain scalar would read differently under [`Schema::Kubectl`].
+    pub kubectl_differs: bool,
 }
 
 /// Bounds that keep hostile input from exhausting the stack or memory.
@@ -81,6 +110,14 @@ enum Frame {
 struct Builder<'a> {
     text: &'a str,
     lines: &'a LineIndex,
+    /// Offset of the parsed part in `text` (a document parsed on its own).
+    base: usize,
+    schema: Schema,
+    kubectl_differs: bool,
+    /// Duplicate keys of the current document.
+    dups: Vec<ParseError>,
+    /// Duplicate-key errors of finished documents (which are dropped).
+    errors: Vec<ParseError>,
     limits: Limits,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Value, SpanNode, usize)>,
@@ -93,16 +130,19 @@ fn err(message: impl Into<String>, pos: Pos) -> ParseError {
     ParseError {
         message: message.into(),
         pos,
+        related: None,
     }
 }
 
 impl<'a> Builder<'a> {
     fn pos(&self, m: &granit_parser::Marker) -> Pos {
         match m.byte_offset() {
-            Some(b) => self.lines.pos(self.text, b),
-            None => self
-                .lines
-                .pos_at(self.text, m.line() as u32, m.col() as u32 + 1),
+            Some(b) => self.lines.pos(self.text, self.base + b),
+            None => {
+                let base_line = self.lines.pos(self.text, self.base).line.saturating_sub(1);
+                self.lines
+                    .pos_at(self.text, base_line + m.line() as u32, m.col() as u32 + 1)
+            }
         }
     }
 
@@ -153,7 +193,22 @@ impl<'a> Builder<'a> {
                         return Ok(());
                     }
                     if map.map.contains_key(&key) {
-                        return Err(err(format!("duplicate key `{key}`"), key_span.start));
+                        let first = map.spans.get(&key).and_then(|s| s.key);
+                        let mut message = format!("duplicate key `{key}`");
+                        if key_span.start.column == 1 && (key == "apiVersion" || key == "kind") {
+                            message.push_str(
+                                " (two manifests without a `---` line between them? start the second with `---`)",
+                            );
+                        }
+                        if let Some(f) = first {
+                            message.push_str(&format!(" (first defined at line {})", f.start.line));
+                        }
+                        self.dups.push(ParseError {
+                            message,
+                            pos: key_span.start,
+                            related: first.map(|f| (f, format!("`{key}` first defined here"))),
+                        });
+                        return Ok(());
                     }
                     if let Some(u) = spans.use_site {
                         spans.use_site = Some(Span::new(key_span.start, u.end));
@@ -254,6 +309,12 @@ impl<'a> Builder<'a> {
                     Some(n) => (n.value, n.spans),
                     None => (Value::Null, SpanNode::leaf(self.span(&span))),
                 };
+                if !self.dups.is_empty() {
+                    // A document with a duplicate key is not checked; the others are.
+                    let dups = std::mem::take(&mut self.dups);
+                    self.errors.extend(dups);
+                    return Ok(());
+                }
                 self.docs.push(YamlDoc { value, spans });
                 if self.docs.len() > self.limits.max_documents {
                     return Err(err(
@@ -275,7 +336,17 @@ impl<'a> Builder<'a> {
                             .and_then(|t| t.core_suffix().map(str::to_string));
                         match core.as_deref() {
                             Some("str") => Value::String(text.to_string()),
-                            _ => resolve_plain(&text),
+                            _ => match self.schema {
+                                Schema::Core => {
+                                    if !self.kubectl_differs && kubectl_scalar(&text).is_some() {
+                                        self.kubectl_differs = true;
+                                    }
+                                    resolve_plain(&text)
+                                }
+                                Schema::Kubectl => {
+                                    kubectl_scalar(&text).unwrap_or_else(|| resolve_plain(&text))
+                                }
+                            },
                         }
                     }
                     _ => Value::String(text.to_string()),
@@ -443,27 +514,342 @@ pub fn resolve_plain(s: &str) -> Value {
     Value::String(s.to_string())
 }
 
-/// Parses a YAML stream (JSON included) into documents with span trees.
-pub fn parse(text: &str, lines: &LineIndex, limits: Limits) -> Result<Vec<YamlDoc>, ParseError> {
-    let mut b = Builder {
+/// The value kubectl's YAML 1.1 reader gives a plain scalar where it differs from the core
+/// schema: `y`/`yes`/`on` and `n`/`no`/`off` (lower, Capitalised or UPPER) are booleans, and a
+/// 0-prefixed run of octal digits is an octal integer.
+pub fn kubectl_scalar(s: &str) -> Option<Value> {
+    match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => return Some(Value::Bool(true)),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    let (sign, digits) = match s.strip_prefix('-') {
+        Some(d) => (-1, d),
+        None => (1, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        return i64::from_str_radix(digits, 8)
+            .ok()
+            .map(|i| Value::Number((sign * i).into()));
+    }
+    None
+}
+
+fn new_builder<'a>(
+    text: &'a str,
+    lines: &'a LineIndex,
+    limits: Limits,
+    schema: Schema,
+    base: usize,
+) -> Builder<'a> {
+    Builder {
         text,
         lines,
+        base,
+        schema,
+        kubectl_differs: false,
+        dups: Vec::new(),
+        errors: Vec::new(),
         limits,
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
         docs: Vec::new(),
         root: None,
-    };
-    for next in Parser::new_from_str(text) {
-        match next {
-            Ok((ev, span)) => b.event(ev, span)?,
+    }
+}
+
+/// Parses `text[base..end]` (the whole stream, or one document of it). The error is a syntax
+/// error or a limit; duplicate keys are in the builder's `errors`.
+fn run<'a>(
+    text: &'a str,
+    lines: &'a LineIndex,
+    limits: Limits,
+    schema: Schema,
+    range: std::ops::Range<usize>,
+) -> (Builder<'a>, Option<ParseError>) {
+    let mut b = new_builder(text, lines, limits, schema, range.start);
+    for next in Parser::new_from_str(&text[range]) {
+        let step = match next {
+            Ok((ev, span)) => b.event(ev, span),
             Err(e) => {
-                let m = e.marker();
-                let pos = b.pos(m);
-                return Err(err(e.info().to_string(), pos));
+                let pos = b.pos(e.marker());
+                Err(err(e.info().to_string(), pos))
+            }
+        };
+        if let Err(e) = step {
+            return (b, Some(e));
+        }
+    }
+    (b, None)
+}
+
+/// Parses a YAML stream (JSON included) into documents with span trees; the first error
+/// fails the whole stream.
+pub fn parse(text: &str, lines: &LineIndex, limits: Limits) -> Result<Vec<YamlDoc>, ParseError> {
+    let (b, e) = run(text, lines, limits, Schema::Core, 0..text.len());
+    if let Some(e) = e {
+        return Err(e);
+    }
+    match b.errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(b.docs),
+    }
+}
+
+/// The byte ranges of a stream's documents: split before every line that starts with `---`.
+fn document_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > 0 {
+            let rest = line.strip_prefix("---");
+            if rest.is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t', '\n', '\r'])) {
+                starts.push(offset);
+            }
+        }
+        offset += line.len();
+    }
+    let mut out: Vec<_> = starts.windows(2).map(|w| w[0]..w[1]).collect();
+    out.push(*starts.last().unwrap_or(&0)..text.len());
+    out
+}
+
+/// Parses a YAML stream, recovering what it can: a duplicate key drops its document (every
+/// repeat is reported); a syntax error drops only the document it is in, the stream being
+/// re-read one document (between `---` lines) at a time. Limits stop the whole stream.
+pub fn parse_stream(text: &str, lines: &LineIndex, limits: Limits, schema: Schema) -> Parsed {
+    let (b, e) = run(text, lines, limits, schema, 0..text.len());
+    let Some(e) = e else {
+        return Parsed {
+            docs: b.docs,
+            errors: b.errors,
+            kubectl_differs: b.kubectl_differs,
+        };
+    };
+    let ranges = document_ranges(text);
+    let is_limit = e.message.contains("nesting deeper")
+        || e.message.contains("too large")
+        || e.message.contains("documents in one stream");
+    if is_limit || ranges.len() < 2 || ranges.len() > limits.max_documents {
+        let mut errors = b.errors;
+        errors.push(explain(text, e, None));
+        return Parsed {
+            docs: Vec::new(),
+            errors,
+            kubectl_differs: b.kubectl_differs,
+        };
+    }
+    // The documents share one node budget: re-reading them one by one costs no more than the
+    // stream would have.
+    let mut out = Parsed::default();
+    let mut budget = limits.max_nodes;
+    for range in ranges {
+        let chunk_limits = Limits {
+            max_nodes: budget,
+            ..limits
+        };
+        let (b, e) = run(text, lines, chunk_limits, schema, range.clone());
+        budget = budget.saturating_sub(b.nodes);
+        out.kubectl_differs |= b.kubectl_differs;
+        out.errors.extend(b.errors);
+        match e {
+            None => out.docs.extend(b.docs),
+            Some(e) => {
+                let limit = e.message.contains("too large");
+                out.errors.push(explain(text, e, Some(range)));
+                if limit || budget == 0 {
+                    // The budget is spent: the rest of the stream is not read.
+                    out.docs.clear();
+                    break;
+                }
             }
         }
     }
-    Ok(b.docs)
+    out
+}
+
+/// A syntax error, with what usually causes it: text at a block scalar's indentation or less
+/// (which ends the block), or two manifests without a `---` between them.
+fn explain(text: &str, mut e: ParseError, range: Option<std::ops::Range<usize>>) -> ParseError {
+    if let Some(hint) = block_scalar_hint(text, e.pos.line) {
+        e.message = format!("{hint} (the parser says: {})", e.message);
+        return e;
+    }
+    let part = range.map(|r| &text[r]).unwrap_or(text);
+    let top_level = |key: &str| part.lines().filter(|l| l.starts_with(key)).count();
+    if top_level("apiVersion:") > 1 || top_level("kind:") > 1 {
+        e.message.push_str(
+            " (two manifests without a `---` line between them? start each one with `---`)",
+        );
+    }
+    e
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// A block scalar header: `key: |`, `- |`, `key: >-`, `key: |2 # comment`.
+fn block_header(line: &str) -> Option<()> {
+    let code = match line.find(" #") {
+        Some(i) => &line[..i],
+        None => line,
+    };
+    let t = code.trim_end();
+    let last = t.rsplit([' ', ':']).next()?;
+    let mut chars = last.chars();
+    let first = chars.next()?;
+    if !matches!(first, '|' | '>') || !chars.all(|c| matches!(c, '-' | '+' | '1'..='9')) {
+        return None;
+    }
+    let before = t[..t.len() - last.len()].trim_end();
+    (before.ends_with(':') || before.ends_with('-')).then_some(())
+}
+
+/// A line that reads as a mapping key or a sequence item (not text that slipped out of a block).
+fn looks_like_yaml(line: &str) -> bool {
+    let t = line.trim_start();
+    if t.starts_with("- ") || t == "-" {
+        return true;
+    }
+    match t.split_once(':') {
+        Some((key, rest)) => {
+            (rest.is_empty() || rest.starts_with([' ', '\t']))
+                && !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '"' | '\'' | '/'))
+        }
+        None => false,
+    }
+}
+
+/// When the text at `line` (or just before it) is indented no more than a block scalar header
+/// above it, whose text it was probably meant to continue: a message naming the block.
+fn block_scalar_hint(text: &str, line: u32) -> Option<String> {
+    let all: Vec<&str> = text.lines().collect();
+    let err_at = (line as usize).checked_sub(1)?;
+    for k in (err_at.saturating_sub(1)..=err_at.min(all.len().saturating_sub(1))).rev() {
+        let l = all[k];
+        if l.trim().is_empty() || l.trim_start().starts_with('#') || looks_like_yaml(l) {
+            continue;
+        }
+        let ik = indent(l);
+        // Walk up over the block's text (indented more than line k) to its header.
+        let mut j = k;
+        let mut content = false;
+        while j > 0 {
+            j -= 1;
+            let above = all[j];
+            if above.trim().is_empty() {
+                continue;
+            }
+            if block_header(above).is_some() && indent(above) >= ik && content {
+                let key = above.trim();
+                return Some(format!(
+                    "line {} is indented less than the text of the block scalar `{}` at line {}, which ended the block; the rest is read as YAML: indent the line like the block's other lines",
+                    k + 1,
+                    key,
+                    j + 1
+                ));
+            }
+            if indent(above) <= ik {
+                break;
+            }
+            content = true;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(text: &str) -> Parsed {
+        parse_stream(text, &LineIndex::new(text), Limits::default(), Schema::Core)
+    }
+
+    #[test]
+    fn text_that_leaves_a_block_scalar_names_the_block() {
+        let text = "jobs:\n  build:\n    steps:\n      - name: test\n        run: |\n          npm ci\nnpm test\n      - run: echo done\n";
+        let p = stream(text);
+        assert!(p.docs.is_empty());
+        let e = &p.errors[0];
+        assert!(
+            e.message.starts_with("line 7 is indented less than the text of the block scalar `run: |` at line 5, which ended the block"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn other_syntax_errors_keep_the_parser_message() {
+        let p = stream("a: [1, 2\nb: 3\n");
+        assert_eq!(p.errors.len(), 1);
+        assert!(!p.errors[0].message.contains("block scalar"));
+    }
+
+    #[test]
+    fn block_headers() {
+        for h in ["run: |", "  script: >-", "- |", "  x: |2 # c", "k: |+"] {
+            assert!(block_header(h).is_some(), "{h}");
+        }
+        for h in ["run: echo |", "a: b", "x: '|'", "|"] {
+            assert!(block_header(h).is_none(), "{h}");
+        }
+    }
+
+    #[test]
+    fn kubectl_scalars() {
+        assert_eq!(kubectl_scalar("Yes"), Some(Value::Bool(true)));
+        assert_eq!(kubectl_scalar("OFF"), Some(Value::Bool(false)));
+        assert_eq!(kubectl_scalar("yEs"), None);
+        assert_eq!(kubectl_scalar("0755"), Some(Value::from(493)));
+        assert_eq!(kubectl_scalar("-010"), Some(Value::from(-8)));
+        assert_eq!(kubectl_scalar("089"), None);
+        assert_eq!(kubectl_scalar("0"), None);
+        assert_eq!(kubectl_scalar("true"), None);
+    }
+
+    #[test]
+    fn recovery_shares_one_node_budget() {
+        // A broken first document, then alias bombs: the re-read stops at the stream's budget.
+        let mut text = String::from("a: [1\n");
+        for _ in 0..50 {
+            text.push_str("---\nb: &b [x, x, x, x, x, x, x, x, x, x]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n");
+        }
+        let limits = Limits {
+            max_nodes: 5_000,
+            ..Limits::default()
+        };
+        let p = parse_stream(&text, &LineIndex::new(&text), limits, Schema::Core);
+        assert!(p.docs.is_empty());
+        assert!(
+            p.errors.iter().any(|e| e.message.contains("too large")),
+            "{:?}",
+            p.errors
+        );
+        assert!(p.errors.len() < 10);
+    }
+
+    #[test]
+    fn strict_parse_still_fails_at_the_first_duplicate() {
+        let text = "a: 1\na: 2\na: 3\n";
+        let e = parse(text, &LineIndex::new(text), Limits::default()).unwrap_err();
+        assert_eq!(e.pos.line, 2);
+        let p = stream(text);
+        assert_eq!(
+            p.errors.iter().map(|e| e.pos.line).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+        assert!(p
+            .errors
+            .iter()
+            .all(|e| e.related.as_ref().unwrap().0.start.line == 1));
+    }
 }

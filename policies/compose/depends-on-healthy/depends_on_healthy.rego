@@ -37,7 +37,7 @@ deny contains result.fail_in(doc, ["services", name, "depends_on", i], msg) if {
 
 short_form_msg(doc, name, dep) := sprintf("service `%s` depends on `%s`, which is defined in no compose file of this folder; fix the name or define the service", [name, dep]) if {
 	unknown(doc, dep)
-} else := sprintf("service `%s` depends on `%s` in the short form, which only waits for the container to start; use `%s: {condition: service_healthy}`", [name, dep, dep])
+} else := sprintf("service `%s` depends on `%s` in the short form, which only waits for the container to start; %s", [name, dep, advice(doc, dep, sprintf("use `%s: {condition: service_healthy}`", [dep]))])
 
 # Long form with a condition that does not wait for readiness.
 deny contains result.fail_in(doc, ["services", name, "depends_on", dep, "condition"], msg) if {
@@ -51,7 +51,7 @@ deny contains result.fail_in(doc, ["services", name, "depends_on", dep, "conditi
 	cond := spec.condition
 	cond != null
 	not cond in allowed
-	msg := sprintf("service `%s` waits for `%s` with condition %v, which does not wait for it to be ready; use condition: service_healthy", [name, dep, cond])
+	msg := sprintf("service `%s` waits for `%s` with condition %v, which does not wait for it to be ready; %s", [name, dep, cond, advice(doc, dep, "use condition: service_healthy")])
 }
 
 # Long form without a condition (the default is service_started), or an unknown service.
@@ -62,7 +62,7 @@ deny contains result.fail_in(doc, ["services", name, "depends_on", dep], msg) if
 	deps := svc.depends_on
 	is_object(deps)
 	some dep, spec in deps
-	problems := array.concat(unknown_problem(doc, dep, spec), no_condition_problem(spec))
+	problems := array.concat(unknown_problem(doc, dep, spec), no_condition_problem(doc, dep, spec))
 	count(problems) > 0
 	msg := sprintf("service `%s` depends on `%s`, %s", [name, dep, concat("; and ", problems)])
 }
@@ -72,9 +72,28 @@ unknown_problem(doc, dep, spec) := ["which is defined in no compose file of this
 	not optional(spec)
 } else := []
 
-no_condition_problem(spec) := ["without a condition (the default, service_started, does not wait for readiness): add condition: service_healthy"] if {
+no_condition_problem(doc, dep, spec) := [sprintf("without a condition (the default, service_started, does not wait for readiness): %s", [advice(doc, dep, "add condition: service_healthy")])] if {
 	not has_condition(spec)
 } else := []
+
+# advice(doc, dep, fix): the fix, or, when no compose file of the document's stacks gives the
+# dependency a healthcheck, to add one first: `condition: service_healthy` on a service
+# without a healthcheck makes `docker compose up` fail.
+advice(doc, dep, fix) := sprintf("`%s` has no healthcheck, and condition: service_healthy on it makes `docker compose up` fail: first add a healthcheck.test to `%s` (unless its image defines a HEALTHCHECK), then %s", [dep, dep, fix]) if {
+	defined_in_stack(doc, dep)
+	not healthy(doc, dep)
+} else := fix
+
+defined_in_stack(doc, dep) if {
+	some st in compose.stacks_of(doc.file)
+	count(compose.stack_definitions(st, dep)) > 0
+}
+
+healthy(doc, dep) if {
+	some st in compose.stacks_of(doc.file)
+	some d in compose.stack_definitions(st, dep)
+	compose.has_test(d)
+}
 
 has_condition(spec) if {
 	is_object(spec)

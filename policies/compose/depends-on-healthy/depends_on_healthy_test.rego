@@ -100,3 +100,29 @@ test_services_without_depends_on_pass if {
 test_null_depends_on_is_skipped if {
 	count(rule.deny) == 0 with input as one({"db": db, "api": {"image": "api", "depends_on": null}})
 }
+
+# service_healthy on a dependency without a healthcheck makes `docker compose up` fail: the
+# advice is to add the healthcheck first.
+test_dependency_without_healthcheck_is_told_to_get_one_first if {
+	some f in rule.deny with input as one({"cache": {"image": "redis:7"}, "api": {"image": "api", "depends_on": ["cache"]}})
+	contains(f.msg, "`cache` has no healthcheck, and condition: service_healthy on it makes `docker compose up` fail: first add a healthcheck.test to `cache`")
+	endswith(f.msg, "then use `cache: {condition: service_healthy}`")
+}
+
+test_dependency_with_healthcheck_gets_the_plain_advice if {
+	some f in rule.deny with input as one({"db": db, "api": {"image": "api", "depends_on": {"db": {"condition": "service_started"}}}})
+	endswith(f.msg, "which does not wait for it to be ready; use condition: service_healthy")
+}
+
+test_healthcheck_from_another_file_of_the_stack_counts if {
+	files := {
+		"compose.yaml": {"services": {"db": {"image": "postgres:16"}, "api": {"image": "api", "depends_on": {"db": {}}}}},
+		"compose.override.yaml": {"services": {"db": {"healthcheck": {"test": ["CMD", "pg_isready"]}}}},
+	}
+	some f in rule.deny with input as project(files)
+		with data.tollgate.compose.stacks as [["compose.yaml", "compose.override.yaml"]]
+	endswith(f.msg, "(the default, service_started, does not wait for readiness): add condition: service_healthy")
+	some g in rule.deny with input as project(files)
+		with data.tollgate.compose.stacks as [["compose.yaml"], ["compose.override.yaml"]]
+	contains(g.msg, "first add a healthcheck.test to `db`")
+}

@@ -9,6 +9,8 @@
 #   severity: error
 #   input: [compose]
 #   scope: project
+#   settings:
+#     oneshot: []
 package tollgate.rules.compose.healthcheck
 
 import rego.v1
@@ -37,17 +39,40 @@ deny contains result.fail_in(doc, ["services", name, "healthcheck", "test"], msg
 	msg := sprintf("service `%s` disables its healthcheck with test NONE; give it a real healthcheck.test so dependents can wait for it", [name])
 }
 
-# No healthcheck.test at all.
+# No healthcheck.test at all, in a stack where the service is long-running and no other file
+# of the stack gives it one.
 deny contains result.fail_in(doc, ["services", name], msg) if {
 	some doc in compose.compose_docs
 	some name, svc in compose.services(doc.content)
 	is_object(svc)
 	missing(svc)
 	not svc.extends # the extended service may define it: unknown here
-	not one_shot(doc, name)
-	not defined_elsewhere(doc, name)
 	not override_fragment(doc, name, svc)
-	msg := sprintf("service `%s` has no healthcheck; add healthcheck.test (an image's HEALTHCHECK does not count) so dependents can wait for it with condition: service_healthy", [name])
+	stack := unchecked_stack(doc, name)
+	msg := sprintf("service `%s` has no healthcheck; add healthcheck.test (an image's HEALTHCHECK does not count) so dependents can wait for it with condition: service_healthy (it is long-running: %s)", [name, compose.long_running_reason(stack, name)])
+}
+
+# oneshot: service-name globs that run once and exit (test runners, migrations).
+patterns := p if {
+	p := data.tollgate.config["compose-healthcheck"].oneshot
+	is_array(p)
+} else := []
+
+# unchecked_stack(doc, name): the first stack of the document's file in which the service is
+# long-running and no other file gives it a healthcheck.
+unchecked_stack(doc, name) := sts[0] if {
+	sts := [st |
+		some st in compose.stacks_of(doc.file)
+		not healthy_elsewhere(st, doc, name)
+		not compose.one_shot_reason(st, name, patterns)
+	]
+	count(sts) > 0
+}
+
+healthy_elsewhere(stack, doc, name) if {
+	some other in compose.stack_docs(stack)
+	other.file != doc.file
+	compose.has_test(compose.services(other.content)[name])
 }
 
 missing(svc) if not svc.healthcheck
@@ -65,15 +90,12 @@ missing(svc) if {
 	not compose.runs(t)
 }
 
-# A service some other service waits for with `condition: service_completed_successfully` runs
-# to completion (a migration, a seeder): it never becomes "healthy".
-one_shot(doc, name) if name in compose.completion_targets(compose.folder(doc.file))
-
-# Another compose file of the folder (an override) gives the service its healthcheck.
-defined_elsewhere(doc, name) if {
-	some other in compose.folder_docs(compose.folder(doc.file))
-	other.file != doc.file
-	compose.has_test(compose.services(other.content)[name])
+# The service runs once and exits in every stack of its file (see compose.one_shot_reason).
+one_shot(doc, name) if {
+	count([st |
+		some st in compose.stacks_of(doc.file)
+		not compose.one_shot_reason(st, name, patterns)
+	]) == 0
 }
 
 # A partial definition (no image/build/extends) that another compose file of the folder

@@ -78,6 +78,64 @@ test_override_file_supplies_the_healthcheck if {
 		"app/compose.yaml": {"services": {"web": {"image": "nginx"}}},
 		"app/compose.override.yaml": {"services": {"web": {"healthcheck": hc}}},
 	})
+		with data.tollgate.compose.stacks as [["app/compose.yaml", "app/compose.override.yaml"]]
+}
+
+# A sibling used on its own (`-f docker-compose.prod.yml`) does not hide a missing healthcheck.
+test_sibling_in_another_stack_does_not_supply_the_healthcheck if {
+	findings := rule.deny with input as project({
+		"docker-compose.yml": {"services": {"web": {"image": "nginx"}}},
+		"docker-compose.prod.yml": {"services": {"web": {"image": "nginx", "healthcheck": hc}}},
+	})
+		with data.tollgate.compose.stacks as [["docker-compose.yml"], ["docker-compose.prod.yml"]]
+	{[f.file, f.path] | some f in findings} == {["docker-compose.yml", ["services", "web"]]}
+}
+
+# A file in two stacks: reported when one of them leaves the service without a healthcheck.
+test_every_stack_of_the_file_must_supply_the_healthcheck if {
+	files := {
+		"docker-compose.yml": {"services": {"web": {"image": "nginx"}}},
+		"docker-compose.ci.yml": {"services": {"web": {"healthcheck": hc}}},
+	}
+	count(rule.deny) == 0 with input as project(files)
+		with data.tollgate.compose.stacks as [["docker-compose.yml", "docker-compose.ci.yml"]]
+	count(rule.deny) == 1 with input as project(files)
+		with data.tollgate.compose.stacks as [["docker-compose.yml", "docker-compose.ci.yml"], ["docker-compose.yml"]]
+}
+
+test_restart_no_without_dependents_is_one_shot if {
+	count(rule.deny) == 0 with input as one({"tests": {"image": "node:22", "command": "npm test", "restart": "no"}})
+	count(rule.deny) == 0 with input as one({"e2e": {"image": "mcr.microsoft.com/playwright", "profiles": ["test"]}})
+}
+
+test_restart_no_but_waited_for_is_long_running if {
+	some f in rule.deny with input as one({
+		"worker": {"image": "w", "restart": "no"},
+		"api": {"image": "api", "healthcheck": hc, "depends_on": {"worker": {"condition": "service_started"}}},
+	})
+	f.path == ["services", "worker"]
+	contains(f.msg, "long-running: `api` waits for it with service_started")
+}
+
+test_profiles_with_a_restart_policy_is_long_running if {
+	some f in rule.deny with input as one({"admin": {"image": "adminer", "profiles": ["tools"], "restart": "always"}})
+	contains(f.msg, "long-running: restart: always")
+}
+
+test_message_says_why_the_service_is_long_running if {
+	some f in rule.deny with input as one({"api": {"image": "api"}})
+	contains(f.msg, "long-running: nothing waits for it to complete")
+}
+
+test_oneshot_setting_names_more_services if {
+	count(rule.deny) == 0 with input as one({"db-seed": {"image": "api"}, "pytest": {"image": "py"}})
+		with data.tollgate.config["compose-healthcheck"].oneshot as ["*-seed", "pytest"]
+	paths(rule.deny) == {["services", "api"]} with input as one({"db-seed": {"image": "api"}, "api": {"image": "api"}})
+		with data.tollgate.config["compose-healthcheck"].oneshot as ["*-seed"]
+}
+
+test_disabled_healthcheck_of_a_one_shot_service_passes if {
+	count(rule.deny) == 0 with input as one({"migrate": {"image": "api", "restart": "no", "healthcheck": {"disable": true}}})
 }
 
 test_override_fragment_is_not_reported_twice if {

@@ -1,7 +1,8 @@
 # METADATA
 # title: Long-running containers declare readiness and liveness probes
 # description: >-
-#   Every container of a Deployment, StatefulSet or DaemonSet must declare a readinessProbe, so
+#   Every container of a Deployment, StatefulSet, DaemonSet, DeploymentConfig or Rollout (the
+#   `kinds` setting: any kind with a pod template) must declare a readinessProbe, so
 #   that it receives traffic only once it can serve, and a livenessProbe, so that a hung process
 #   is restarted. Init containers, Jobs, CronJobs and bare Pods are exempt.
 # custom:
@@ -10,7 +11,7 @@
 #   input: [kubernetes]
 #   scope: document
 #   settings:
-#     kinds: [Deployment, StatefulSet, DaemonSet]
+#     kinds: [Deployment, StatefulSet, DaemonSet, DeploymentConfig, Rollout]
 #     probes: [readinessProbe, livenessProbe]
 package tollgate.rules.kubernetes.probes
 

@@ -4,7 +4,8 @@
 #   A Redis server must run with the append-only file on (`appendonly yes`), fsync it every
 #   second or on every write, and keep RDB snapshots (no `save ""`), so a restart does not lose
 #   the data set. Checks redis.conf text in ConfigMaps and redis-server command lines in
-#   Kubernetes containers and compose services.
+#   Kubernetes containers and compose services, and Redis images run with their default
+#   command (the default configuration does not persist).
 # custom:
 #   id: redis-persistence
 #   severity: error
@@ -16,6 +17,7 @@ package tollgate.rules.kubernetes.redis_persistence
 
 import rego.v1
 
+import data.tollgate.lib.image
 import data.tollgate.lib.k8s
 import data.tollgate.lib.redis
 import data.tollgate.lib.result
@@ -157,6 +159,67 @@ save_problem(opts) := {{"field": o.at.key, "msg": "disables RDB snapshots with `
 	not redis.dynamic(o)
 	count([v | some v in o.values; trim_space(v) != ""]) == 0
 } else := set()
+
+# ---------------------------------------------------------------------------------------------
+# The official Redis image run with its default command: `redis-server` with the default
+# configuration, in which the append-only file is off. Other images named redis have their own
+# entrypoints (Bitnami's turns AOF on by default; the Kubernetes examples' run a script), and a
+# mounted `.conf` file may turn it on (its content is not known): not reported.
+
+deny contains result.fail(array.concat(d.base, ["image"]), msg) if {
+	some d in default_launches
+	msg := sprintf("%s runs the `%s` image's default command (`redis-server` with the default configuration), which does not persist: the append-only file is off; run `redis-server --appendonly yes --appendfsync everysec` (or pass a redis.conf that turns it on)", [d.what, d.image])
+}
+
+default_launches contains {"base": c.path, "what": sprintf("container `%s` of %s", [object.get(c.container, "name", "?"), k8s.name(input)]), "image": c.container.image} if {
+	input.kind
+	input.apiVersion
+	some c in k8s.containers(input)
+	default_command(c.container, "command", "args")
+	not mounts_conf_k8s(c.container)
+}
+
+default_launches contains {"base": ["services", name], "what": sprintf("service `%s`", [name]), "image": svc.image} if {
+	not input.apiVersion
+	services := object.get(input, "services", {})
+	is_object(services)
+	some name, svc in services
+	is_object(svc)
+	default_command(svc, "entrypoint", "command")
+	not mounts_conf_compose(svc)
+}
+
+default_command(x, a, b) if {
+	image.official(x.image, "redis")
+	not x[a]
+	not x[b]
+}
+
+mounts_conf_k8s(c) if {
+	some m in k8s.list_of(c, "volumeMounts")
+	some p in [object.get(m, "mountPath", ""), object.get(m, "subPath", "")]
+	is_string(p)
+	conf_path(p)
+}
+
+mounts_conf_compose(svc) if {
+	is_array(svc.volumes)
+	some v in svc.volumes
+	conf_path(volume_target(v))
+}
+
+volume_target(v) := parts[1] if {
+	is_string(v)
+	parts := split(v, ":")
+	count(parts) > 1
+} else := v.target if is_string(v.target)
+
+else := ""
+
+# A redis.conf file, or a folder of one (/usr/local/etc/redis, /etc/redis).
+conf_path(p) if endswith(trim_right(p, "/"), ".conf")
+
+conf_path(p) if regex.match(`(^|/)etc/redis/?$`, p)
 
 deny contains result.fail(array.concat(base, [field]), msg) if {
 	some p in problems

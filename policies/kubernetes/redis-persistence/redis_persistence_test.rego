@@ -110,8 +110,19 @@ test_container_with_good_flags_passes if {
 	count(rule.deny) == 0 with input as statefulset({"command": ["redis-server"], "args": ["--appendonly", "yes", "--appendfsync", "everysec"]})
 }
 
-test_container_without_command_is_not_checked if {
-	count(rule.deny) == 0 with input as statefulset({})
+test_container_without_command_runs_the_default_configuration if {
+	some f in rule.deny with input as statefulset({})
+	f.path == ["spec", "template", "spec", "containers", 0, "image"]
+	contains(f.msg, "default command (`redis-server` with the default configuration), which does not persist")
+}
+
+test_container_without_command_mounting_a_conf_is_not_reported if {
+	count(rule.deny) == 0 with input as statefulset({"volumeMounts": [{"name": "conf", "mountPath": "/usr/local/etc/redis/redis.conf", "subPath": "redis.conf"}]})
+	count(rule.deny) == 0 with input as statefulset({"volumeMounts": [{"name": "conf", "mountPath": "/etc/redis"}]})
+}
+
+test_container_without_command_mounting_data_only_is_reported if {
+	count(rule.deny) == 1 with input as statefulset({"volumeMounts": [{"name": "data", "mountPath": "/data"}]})
 }
 
 test_config_file_argument_decides if {
@@ -194,8 +205,22 @@ test_compose_config_file_passes if {
 	count(rule.deny) == 0 with input as compose({"command": ["redis-server", "/usr/local/etc/redis/redis.conf"]})
 }
 
-test_compose_service_without_command_is_not_checked if {
-	count(rule.deny) == 0 with input as compose({})
+test_compose_service_without_command_runs_the_default_configuration if {
+	paths(rule.deny) == {["services", "cache", "image"]} with input as compose({})
+	some f in rule.deny with input as compose({})
+	startswith(f.msg, "service `cache` runs the `redis:7-alpine` image's default command")
+}
+
+test_compose_service_without_command_exemptions if {
+	# A mounted redis.conf may turn AOF on.
+	count(rule.deny) == 0 with input as compose({"volumes": ["./redis.conf:/usr/local/etc/redis/redis.conf:ro"]})
+	count(rule.deny) == 0 with input as compose({"volumes": [{"type": "bind", "source": "./redis", "target": "/usr/local/etc/redis/redis.conf"}]})
+	# Bitnami images enable AOF by default.
+	count(rule.deny) == 0 with input as compose({"image": "bitnami/redis:7.2"})
+	# Not a redis image; another image named redis, with its own entrypoint.
+	count(rule.deny) == 0 with input as compose({"image": "valkey/valkey:8"})
+	count(rule.deny) == 0 with input as compose({"image": "registry.k8s.io/redis:e2e"})
+	count(rule.deny) == 1 with input as compose({"image": "docker.io/library/redis:7.4"})
 }
 
 test_compose_interpolated_value_is_unknown if {

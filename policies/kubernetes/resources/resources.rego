@@ -61,10 +61,12 @@ quantity(q) if {
 	q > 0
 }
 
-# Any string but an empty or zero one ("0", "0m", "0Mi", "0.0"): `${CPU}` placeholders count as set.
+# Any string but an empty or zero one ("0", "0m", "0Mi", "0.0"): placeholders such as `${CPU}`
+# or a letters-only `TBD` count as set.
 quantity(q) if {
 	is_string(q)
-	not regex.match(`^\s*\+?0*(\.0*)?[a-zA-Z]*\s*$`, q)
+	trim_space(q) != ""
+	not regex.match(`^\s*\+?(0+(\.0*)?|\.0+)[a-zA-Z]*\s*$`, q)
 }
 
 # "a", "a or b", "a, b or c"

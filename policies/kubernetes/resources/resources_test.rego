@@ -65,6 +65,14 @@ test_fractional_and_placeholder_quantities_are_set if {
 	count(rule.deny) == 0 with input as deployment({"containers": [container("app", r2)]})
 }
 
+# A letters-only placeholder counts as set, as the README says (not as a zero "0" + unit).
+test_letters_only_placeholders_are_set if {
+	r := {"requests": {"cpu": "TBD", "memory": "tbd"}, "limits": {"memory": "CHANGEME"}}
+	count(rule.deny) == 0 with input as deployment({"containers": [container("app", r)]})
+	r2 := {"requests": {"cpu": ".0", "memory": "00Ki"}, "limits": {"memory": "  "}}
+	contains(messages(rule.deny), "no cpu request, memory request or memory limit") with input as deployment({"containers": [container("app", r2)]})
+}
+
 test_init_containers_are_checked if {
 	pod := {"initContainers": [{"name": "migrate", "image": "m"}], "containers": [container("app", full)]}
 	findings := rule.deny with input as deployment(pod)

@@ -74,3 +74,50 @@ test_odd_shapes_are_ignored if {
 	count(rule.deny) == 0 with input as {"on": "push", "jobs": {"deploy": null}}
 	count(rule.deny) == 0 with input as {"on": "push", "jobs": "deploy"}
 }
+
+notify := [{"uses": "slackapi/slack-github-action@v1.26.0", "with": {"payload": "{}"}}]
+
+test_notification_and_report_jobs_are_not_deployments if {
+	count(rule.deny) == 0 with input as workflow({
+		"notify-deployment": {"runs-on": "ubuntu-latest", "needs": "deploy", "steps": notify},
+		"notification": {"name": "Deployment Notification", "runs-on": "ubuntu-latest", "steps": notify},
+		"deploy-report": {"runs-on": "ubuntu-latest", "steps": [{"run": "echo \"## Deployed\" >> $GITHUB_STEP_SUMMARY"}]},
+	})
+}
+
+test_a_reporting_name_that_deploys_is_a_deployment if {
+	some f in rule.deny with input as workflow({"deploy-and-notify": {"runs-on": "ubuntu-latest", "steps": [
+		{"uses": "actions/checkout@v4"},
+		{"run": "helm upgrade --install api ./chart"},
+	]}})
+	f.path == ["jobs", "deploy-and-notify"]
+	contains(f.msg, "its name matches deploy_pattern, and step 2 deploys")
+}
+
+test_deploy_steps_are_recognised if {
+	every step in [
+		{"run": "kubectl apply -f k8s/"},
+		{"run": "set -e\nhelm upgrade api ./chart"},
+		{"run": "docker push ghcr.io/acme/api:1"},
+		{"run": "ssh deploy@host ./restart.sh"},
+		{"run": "gcloud run deploy api --image x"},
+		{"uses": "azure/webapps-deploy@v3"},
+		{"uses": "appleboy/ssh-action@v1.0.3"},
+		{"uses": "aws-actions/amazon-ecs-deploy-task-definition@v1"},
+	] {
+		rule.deploy_step(step)
+	}
+	not rule.deploy_step({"run": "curl -X POST $SLACK_WEBHOOK"})
+	not rule.deploy_step({"run": "ssh-keyscan github.com"})
+	not rule.deploy_step({"uses": "slackapi/slack-github-action@v1"})
+}
+
+test_not_deploy_pattern_is_a_setting if {
+	paths(rule.deny) == {["jobs", "deploy-report"]} with input as workflow({"deploy-report": {"steps": notify}})
+		with data.tollgate.config["workflow-protected-deploy"].not_deploy_pattern as "^$"
+}
+
+test_message_says_why_the_job_deploys if {
+	some f in rule.deny with input as workflow({"deploy": {"runs-on": "ubuntu-latest", "steps": steps}})
+	contains(f.msg, "deploys (its name matches deploy_pattern) but has no `environment:`")
+}

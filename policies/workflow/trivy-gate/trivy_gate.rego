@@ -117,15 +117,65 @@ severity_problem(x) := msg if {
 deny contains result.fail(path, msg) if {
 	some s in wf.step_list(input)
 	trivy_action(s.step)
+	not sbom_step(s.step)
 	sev := action_setting(s, "severity")
 	code := action_setting(s, "exit-code")
 	problems := array.concat([p | p := severity_problem(sev)], [p | p := exit_problem(code)])
 	count(problems) > 0
+	not gated_report(s)
 	path := action_path(s, sev, code)
 	msg := sprintf(
 		"Trivy %s does not fail the build on %s findings: %s; set `exit-code: '1'` and a severity that includes %s (or no severity filter)",
 		[wf.step_label(s), required_text, concat("; ", problems), required_text],
 	)
+}
+
+# An SBOM step writes an inventory (CycloneDX, SPDX, GitHub's dependency snapshot): it is not a
+# scan to gate.
+sbom_formats := {"cyclonedx", "spdx", "spdx-json", "github"}
+
+sbom_step(step) if lower(trim_space(step["with"].format)) in sbom_formats
+
+sbom_step(step) if lower(trim_space(step["with"]["scan-type"])) == "sbom"
+
+# A report-only step (it writes a report: `format:` other than `table`, or `output:`) whose
+# target another Trivy step of the same job gates (same image-ref/scan-ref/input, a non-zero
+# exit code, a severity filter keeping the required severities): the gate is there.
+gated_report(s) if {
+	report_step(s.step)
+	t := target(s.step)
+	some g in wf.step_list(input)
+	g.job_id == s.job_id
+	g.index != s.index
+	trivy_action(g.step)
+	not sbom_step(g.step)
+	target(g.step) == t
+	gate := action_setting(g, "exit-code")
+	gate.origin != "default"
+	not exit_problem(gate)
+	not severity_problem(action_setting(g, "severity"))
+}
+
+scan_type(w) := lower(trim_space(w["scan-type"])) if {
+	is_string(w["scan-type"])
+	w["scan-type"] != ""
+} else := "image"
+
+report_step(step) if {
+	f := lower(trim_space(step["with"].format))
+	given(f)
+	f != "table"
+}
+
+report_step(step) if given(step["with"].output)
+
+# target(step): what the step scans: its scan type and reference (image-ref, scan-ref or input).
+target(step) := [scan_type(w), ref] if {
+	w := step["with"]
+	is_object(w)
+	refs := [trim_space(r) | some k in ["image-ref", "scan-ref", "input"]; r := w[k]; is_string(r); r != ""]
+	count(refs) > 0
+	ref := refs[0]
 }
 
 # The severity when it is the problem, else the exit code; each where it is written on the step
@@ -224,6 +274,7 @@ deny contains result.fail_with(array.concat(s.path, ["run"]), msg, extra) if {
 	some s in wf.step_list(input)
 	is_string(s.step.run)
 	some cmd in trivy_commands(s.step.run)
+	not cli_sbom(cmd)
 	sev := cli_setting(s, cmd, "--severity|-s", "TRIVY_SEVERITY")
 	code := cli_setting(s, cmd, "--exit-code", "TRIVY_EXIT_CODE")
 	problems := array.concat(
@@ -237,6 +288,9 @@ deny contains result.fail_with(array.concat(s.path, ["run"]), msg, extra) if {
 	)
 	extra := run_extra(s.step.run, cmd)
 }
+
+# `trivy image --format cyclonedx …` writes an SBOM: not a scan to gate.
+cli_sbom(cmd) if lower(flag_value(cmd.args, "--format|-f")) in sbom_formats
 
 discard_problem(cmd) := "the `|| true` after it throws its exit status away" if cmd.discarded
 

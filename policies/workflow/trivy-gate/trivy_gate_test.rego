@@ -157,3 +157,46 @@ test_odd_shapes_are_ignored if {
 	count(rule.deny) == 0 with input as workflow([null, "x", {"run": 3}, {"uses": 3}])
 	count(rule.deny) == 0 with input as {"on": "push", "jobs": {"scan": {"steps": {"uses": "aquasecurity/trivy-action@v1"}}}}
 }
+
+# --- steps that are not gates ---
+
+gate := action({"image-ref": "ghcr.io/acme/api:1", "exit-code": "1", "severity": "HIGH,CRITICAL"})
+
+sarif := action({"image-ref": "ghcr.io/acme/api:1", "format": "sarif", "output": "trivy.sarif", "exit-code": "0"})
+
+test_sbom_steps_are_not_scans if {
+	count(rule.deny) == 0 with input as workflow([
+		action({"image-ref": "app:1", "format": "cyclonedx", "output": "sbom.json"}),
+		action({"scan-type": "fs", "format": "spdx-json", "output": "sbom.spdx.json"}),
+		action({"scan-type": "fs", "format": "github", "output": "dependency-results.sbom.json"}),
+		action({"scan-type": "sbom", "input": "sbom.json"}),
+		{"run": "trivy image --format cyclonedx --output sbom.json app:1"},
+	])
+}
+
+test_report_step_next_to_a_gate_on_the_same_target_passes if {
+	count(rule.deny) == 0 with input as workflow([sarif, gate])
+	count(rule.deny) == 0 with input as workflow([gate, object.union(sarif, {"with": {"exit-code": null}})])
+}
+
+test_report_step_alone_is_still_reported if {
+	paths(rule.deny) == {["jobs", "scan", "steps", 0, "with", "exit-code"]} with input as workflow([sarif])
+}
+
+test_report_step_next_to_a_gate_on_another_target_is_reported if {
+	other := action({"image-ref": "ghcr.io/acme/web:1", "exit-code": "1", "severity": "HIGH,CRITICAL"})
+	paths(rule.deny) == {["jobs", "scan", "steps", 0, "with", "exit-code"]} with input as workflow([sarif, other])
+}
+
+test_report_step_next_to_a_weak_gate_is_reported if {
+	weak := action({"image-ref": "ghcr.io/acme/api:1", "exit-code": "1", "severity": "CRITICAL"})
+	paths(rule.deny) == {["jobs", "scan", "steps", 0, "with", "exit-code"], ["jobs", "scan", "steps", 1, "with", "severity"]} with input as workflow([sarif, weak])
+}
+
+test_a_gate_in_another_job_does_not_count if {
+	wf := {"on": "push", "jobs": {
+		"report": {"runs-on": "ubuntu-latest", "steps": [sarif]},
+		"gate": {"runs-on": "ubuntu-latest", "steps": [gate]},
+	}}
+	paths(rule.deny) == {["jobs", "report", "steps", 0, "with", "exit-code"]} with input as wf
+}
