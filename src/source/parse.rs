@@ -73,7 +73,11 @@ pub fn each_document(source: &Arc<SourceFile>, kind: Kind, docs: Vec<yaml::YamlD
 
 /// Loads a YAML stream whose documents are all of `kind` (workflows, compose files).
 pub fn load_stream(source: &Arc<SourceFile>, ctx: LoadContext, kind: Kind) -> Loaded {
-    stream_documents(source, kind, parse_yaml(source, ctx.limits, yaml::Schema::Core))
+    stream_documents(
+        source,
+        kind,
+        parse_yaml(source, ctx.limits, yaml::Schema::Core),
+    )
 }
 
 /// A path's file name, lower-cased.
