@@ -9,10 +9,11 @@ use crate::config::Config;
 use crate::discover::{self, DiscoverOptions};
 use crate::filter::{self, FilterContext};
 use crate::locate::locate_finding;
+use crate::model::fingerprint::{self, BaselineEntry};
 use crate::model::Outcome;
 use crate::policy::PolicySet;
 use crate::source::yaml;
-use crate::{evaluate, read};
+use crate::{baseline, evaluate, read};
 
 /// Files larger than this are not parsed unless configured otherwise (10 MiB).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -37,6 +38,9 @@ pub struct CheckOptions {
     pub combine: bool,
     /// The team's data documents (`--data`), merged at the root of `data`.
     pub user_data: Vec<(String, Value)>,
+    /// A baseline (`--baseline`): its display path and entries; the findings it lists are left
+    /// out as pre-existing.
+    pub baseline: Option<(String, Vec<BaselineEntry>)>,
 }
 
 impl Default for CheckOptions {
@@ -52,6 +56,7 @@ impl Default for CheckOptions {
             no_waivers: false,
             combine: false,
             user_data: Vec::new(),
+            baseline: None,
         }
     }
 }
@@ -127,6 +132,15 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
     );
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
+    fingerprint::assign(&mut findings);
+    let mut pre_existing = 0;
+    let mut baseline_unmatched = Vec::new();
+    if let Some((_, entries)) = &opts.baseline {
+        let applied = baseline::apply(findings, entries);
+        findings = applied.findings;
+        pre_existing = applied.pre_existing;
+        baseline_unmatched = applied.unmatched;
+    }
     errors.sort_by(|a, b| {
         (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
     });
@@ -151,5 +165,8 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         documents,
         sources,
         file_kinds: loaded.kinds,
+        pre_existing,
+        baseline: opts.baseline.as_ref().map(|(path, _)| path.clone()),
+        baseline_unmatched,
     }
 }

@@ -44,6 +44,9 @@ pub enum Command {
     },
     /// Print the JSON schema of `.tollgate.yml` (for editor completion).
     Schema,
+    /// Write a baseline (`.tollgate-baseline.json`) of the current findings, for
+    /// `check --baseline`. Exits 0 whatever it finds.
+    Baseline(BaselineArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -132,6 +135,35 @@ pub struct CheckArgs {
     pub no_waivers: bool,
     /// conftest's --combine: conftest-style policies get every document at once, as a list of
     /// {path, contents}.
+    #[arg(long)]
+    pub combine: bool,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Leave out the findings a baseline file lists (`tollgate baseline` writes one) and
+    /// report its entries that match nothing any more.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct BaselineArgs {
+    /// Files or folders to check.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// The baseline file to write.
+    #[arg(long, short = 'o', default_value = crate::baseline::DEFAULT_FILE)]
+    pub output: PathBuf,
+    /// Only drop the entries of the existing baseline that match nothing any more (paid-off
+    /// debt); add none.
+    #[arg(long)]
+    pub prune: bool,
+    /// Files larger than this many bytes are reported, not parsed [default: 10 MiB].
+    #[arg(long)]
+    pub max_file_size: Option<u64>,
+    /// The date expiry checks use (YYYY-MM-DD); default: today, UTC.
+    #[arg(long, value_parser = parse_date)]
+    pub today: Option<String>,
+    /// conftest's --combine (as for `check`).
     #[arg(long)]
     pub combine: bool,
     #[command(flatten)]
@@ -229,10 +261,19 @@ pub fn run(cli: Cli) -> i32 {
             print!("{}", config::schema_text());
             0
         }
+        Command::Baseline(args) => run_baseline(args),
     }
 }
 
-fn run_check(args: CheckArgs) -> i32 {
+/// A check's outcome with the setup it ran with.
+struct CheckRun {
+    outcome: crate::model::Outcome,
+    setup: app::Setup,
+}
+
+/// Sets up and runs a check: the outcome (setup errors first), the setup and the `fail_on`
+/// the arguments or the config ask for.
+fn check_outcome(args: &CheckArgs) -> (CheckRun, Option<FailOn>) {
     let scan_root = args
         .paths
         .first()
@@ -273,16 +314,31 @@ fn run_check(args: CheckArgs) -> i32 {
         user_data: setup.user_data.clone(),
         ..CheckOptions::default()
     };
-    if let Some(t) = args.today {
-        opts.today = t;
+    if let Some(t) = &args.today {
+        opts.today = t.clone();
+    }
+    let mut setup_errors = setup.errors.clone();
+    if let Some(path) = &args.baseline {
+        match crate::baseline::read(path) {
+            Ok(entries) => {
+                opts.baseline = Some((crate::discover::display_path(path), entries));
+            }
+            Err(e) => setup_errors.push(e),
+        }
     }
     let mut outcome = check::run(&setup.policies, &opts);
-    outcome.errors.splice(0..0, setup.errors.iter().cloned());
+    outcome.errors.splice(0..0, setup_errors);
     let fail_on = args.fail_on.or_else(|| {
         cfg.fail_on
             .as_deref()
             .and_then(|f| <FailOn as ValueEnum>::from_str(f, true).ok())
     });
+    (CheckRun { outcome, setup }, fail_on)
+}
+
+fn run_check(args: CheckArgs) -> i32 {
+    let (run, fail_on) = check_outcome(&args);
+    let (outcome, setup) = (run.outcome, run.setup);
     let fail_on = fail_on.unwrap_or(FailOn::Error);
     let metas = setup.policies.metas();
     let ctx = report::Context {
@@ -310,6 +366,70 @@ fn run_check(args: CheckArgs) -> i32 {
         }
     }
     code
+}
+
+fn run_baseline(args: BaselineArgs) -> i32 {
+    let check_args = CheckArgs {
+        paths: args.paths.clone(),
+        format: Vec::new(),
+        color: Color::Never,
+        fail_on: None,
+        max_file_size: args.max_file_size,
+        today: args.today.clone(),
+        no_waivers: false,
+        combine: args.combine,
+        policy: args.policy.clone(),
+        baseline: None,
+    };
+    let old = if args.prune {
+        match crate::baseline::read(&args.output) {
+            Ok(entries) => Some(entries),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    let (run, _) = check_outcome(&check_args);
+    let outcome = run.outcome;
+    if !outcome.errors.is_empty() {
+        for e in &outcome.errors {
+            eprintln!("error: {e}");
+        }
+        eprintln!(
+            "error: {} not written: fix the errors above first",
+            args.output.display()
+        );
+        return 2;
+    }
+    let entries = match &old {
+        Some(old) => crate::baseline::prune(old, &outcome.findings),
+        None => crate::baseline::entries(&outcome.findings),
+    };
+    if let Err(e) = std::fs::write(&args.output, crate::baseline::render(&entries)) {
+        eprintln!(
+            "error: cannot write {}: {}",
+            args.output.display(),
+            e.kind()
+        );
+        return 2;
+    }
+    match &old {
+        Some(old) => println!(
+            "tollgate: pruned {}: {} kept, {} paid off",
+            args.output.display(),
+            report::common::plural(entries.len(), "entry", "entries"),
+            old.len() - entries.len()
+        ),
+        None => println!(
+            "tollgate: wrote {} with {}",
+            args.output.display(),
+            report::common::plural(entries.len(), "entry", "entries")
+        ),
+    }
+    0
 }
 
 fn run_rules(args: RulesArgs) -> i32 {

@@ -7,11 +7,13 @@
 //! - [`config`]: `.tollgate.yml`; [`policy`]: the Rego side (regorus);
 //! - the pipeline stages: [`discover`] files → [`read`] them → [`evaluate`] rules → [`locate`]
 //!   findings → [`filter`] (selection, waivers; [`waiver`]) — wired by [`check`];
+//! - [`baseline`]: baseline files (findings accepted for now), applied by [`check`];
 //! - [`app`]: setting up a run (config, policies, data); [`testing`]: `tollgate test`;
 //! - [`report`]: the output formats, which read only the model;
 //! - [`cli`]: the command line, on top.
 
 pub mod app;
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -161,6 +161,8 @@ fn waiver_finding(w: &Waiver, rule: &str, message: String) -> Finding {
         document: 0,
         related: Vec::new(),
         suppressed: None,
+        identity: None,
+        fingerprint: String::new(),
     }
 }
 

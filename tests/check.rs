@@ -84,8 +84,15 @@ fn json_report_has_the_documented_shape_and_exact_locations() {
     );
     assert_eq!(
         v["summary"],
-        serde_json::json!({"files": 2, "documents": 2, "findings": 2, "errors": 0, "suppressed": 0})
+        serde_json::json!({"files": 2, "documents": 2, "findings": 2, "errors": 0, "suppressed": 0,
+                           "pre_existing": 0, "baseline_unmatched": 0})
     );
+    // A fingerprint per finding: 32 hex digits and an occurrence.
+    for f in v["findings"].as_array().unwrap() {
+        let print = f["fingerprint"].as_str().unwrap();
+        assert_eq!(print.len(), 34, "{print}");
+        assert!(print.ends_with(":1"), "{print}");
+    }
     assert_eq!(v["errors"], serde_json::json!([]));
 }
 

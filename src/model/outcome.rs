@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::finding::{Diagnostic, Finding, Severity};
+use super::fingerprint::BaselineEntry;
 use super::kind::Kind;
 use super::source_file::Sources;
 
@@ -17,6 +18,12 @@ pub struct Outcome {
     pub sources: Sources,
     /// The kinds of the documents each checked file holds (by display path).
     pub file_kinds: BTreeMap<String, BTreeSet<Kind>>,
+    /// Findings left out as pre-existing (listed in the baseline).
+    pub pre_existing: usize,
+    /// The baseline's display path, when one was applied.
+    pub baseline: Option<String>,
+    /// Baseline entries that matched no finding (paid-off debt), sorted.
+    pub baseline_unmatched: Vec<BaselineEntry>,
 }
 
 impl Outcome {

@@ -40,6 +40,9 @@ pub fn counts(ctx: &Context<'_>) -> String {
     if waived > 0 {
         let _ = write!(s, ", {waived} waived");
     }
+    if let Some(left_out) = left_out(ctx) {
+        let _ = write!(s, ", {left_out}");
+    }
     if !o.errors.is_empty() {
         let _ = write!(
             s,
@@ -53,6 +56,31 @@ pub fn counts(ctx: &Context<'_>) -> String {
     }
     let _ = write!(s, "; {} checked", plural(o.files, "file", "files"));
     s
+}
+
+/// What a baseline left out, for the counts line: `4 pre-existing left out (baseline), 1
+/// baseline entry matches nothing`; `None` without a baseline.
+pub fn left_out(ctx: &Context<'_>) -> Option<String> {
+    let o = ctx.outcome;
+    o.baseline.as_ref()?;
+    let mut s = format!("{} pre-existing left out (baseline)", o.pre_existing);
+    if !o.baseline_unmatched.is_empty() {
+        let _ = write!(
+            s,
+            ", {} no longer {} anything",
+            plural(
+                o.baseline_unmatched.len(),
+                "baseline entry",
+                "baseline entries"
+            ),
+            if o.baseline_unmatched.len() == 1 {
+                "matches"
+            } else {
+                "match"
+            }
+        );
+    }
+    Some(s)
 }
 
 /// Percent-encodes a relative path for a URL (keeps unreserved characters and `/`).

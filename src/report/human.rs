@@ -92,11 +92,25 @@ impl Report for Human {
         let count = |s: Severity| o.active().filter(|f| f.severity == s).count();
         let active = o.active().count();
         let suppressed = o.suppressed_count();
-        let waived = if suppressed > 0 {
+        let mut waived = if suppressed > 0 {
             format!(", {suppressed} waived")
         } else {
             String::new()
         };
+        if let Some(left_out) = super::common::left_out(ctx) {
+            waived.push_str(", ");
+            waived.push_str(&left_out);
+        }
+        for e in &o.baseline_unmatched {
+            let _ = writeln!(
+                out,
+                "note: {}: baseline entry for {} at {}{} matches nothing any more (`tollgate baseline --prune` drops it)",
+                o.baseline.as_deref().unwrap_or_default(),
+                e.rule,
+                e.file,
+                e.path.as_deref().map(|p| format!(" ({p})")).unwrap_or_default()
+            );
+        }
         let _ = writeln!(
             out,
             "tollgate: {} finding{} ({} error, {} warning, {} note{waived}), {} policy or configuration error{}; {} file{} and {} document{} checked",

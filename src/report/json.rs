@@ -5,8 +5,14 @@
 //!  "findings": [{"rule", "severity", "message", "file", "line", "column",
 //!                "end_line", "end_column", "path"}],
 //!  "errors": [{"message", "file", "line", "column"}],
-//!  "summary": {"files", "documents", "findings", "errors", "suppressed"}}
+//!  "summary": {"files", "documents", "findings", "errors", "suppressed", "pre_existing",
+//!              "baseline_unmatched"}}
 //! ```
+//!
+//! Each finding has a `fingerprint` (see `model::fingerprint`); with `--baseline`, the findings
+//! it lists are left out (`summary.pre_existing` counts them) and `"baseline": {"file",
+//! "unmatched": [{"file", "rule", "path", "fingerprint"}]}` lists its entries that match
+//! nothing any more (`summary.baseline_unmatched` counts them).
 //!
 //! Waived findings stay in `findings` with `"suppressed": {"kind": "inline"|"config", "reason",
 //! "expires", "source": "file:line"}`; `summary.findings` counts the others.
@@ -14,6 +20,7 @@
 use serde::Serialize;
 
 use super::{Context, Report};
+use crate::model::fingerprint::{fingerprints, BaselineEntry};
 use crate::model::{Diagnostic, Suppression};
 
 pub struct Json;
@@ -50,6 +57,7 @@ struct FindingOut<'a> {
     related: Vec<RelatedOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a Suppression>,
+    fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -60,6 +68,16 @@ struct Summary {
     findings: usize,
     errors: usize,
     suppressed: usize,
+    /// Findings left out because the baseline lists them.
+    pre_existing: usize,
+    /// Baseline entries that match no finding.
+    baseline_unmatched: usize,
+}
+
+#[derive(Serialize)]
+struct BaselineOut<'a> {
+    file: &'a str,
+    unmatched: &'a [BaselineEntry],
 }
 
 #[derive(Serialize)]
@@ -69,15 +87,19 @@ struct Out<'a> {
     findings: Vec<FindingOut<'a>>,
     errors: &'a [Diagnostic],
     summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineOut<'a>>,
 }
 
 impl Report for Json {
     fn render(&self, ctx: &Context<'_>) -> String {
         let o = ctx.outcome;
+        let prints = fingerprints(&o.findings);
         let findings = o
             .findings
             .iter()
-            .map(|f| FindingOut {
+            .zip(prints)
+            .map(|(f, fingerprint)| FindingOut {
                 rule: &f.rule,
                 severity: f.severity.name(),
                 message: &f.message,
@@ -100,6 +122,7 @@ impl Report for Json {
                     })
                     .collect(),
                 suppressed: f.suppressed.as_ref(),
+                fingerprint,
             })
             .collect();
         let out = Out {
@@ -116,7 +139,13 @@ impl Report for Json {
                 findings: o.active().count(),
                 errors: o.errors.len(),
                 suppressed: o.suppressed_count(),
+                pre_existing: o.pre_existing,
+                baseline_unmatched: o.baseline_unmatched.len(),
             },
+            baseline: o.baseline.as_deref().map(|file| BaselineOut {
+                file,
+                unmatched: &o.baseline_unmatched,
+            }),
         };
         let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
         s.push('\n');
