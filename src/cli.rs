@@ -143,6 +143,26 @@ pub struct CheckArgs {
     /// report its entries that match nothing any more.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Compare with the merge base of REF and HEAD (committed and uncommitted changes); `auto`:
+    /// the pull request's base branch in GitHub Actions, else the branch's upstream. Alone,
+    /// it means --new-only.
+    #[arg(long, value_name = "REF")]
+    pub diff_base: Option<String>,
+    /// Report only findings that do not exist at the diff base (default base: auto).
+    #[arg(long, conflicts_with = "changed_files")]
+    pub new_only: bool,
+    /// Report the findings in files the diff touches, and new project-scope findings anywhere
+    /// (default base: auto).
+    #[arg(long)]
+    pub changed_files: bool,
+    /// Read `.tollgate.yml`, the policy folders, data files and the baseline as they are at
+    /// REF (e.g. the pull request's base branch), from the git object database: changes the
+    /// working tree makes to them are reported, and take effect after merge.
+    #[arg(long, value_name = "REF")]
+    pub policies_from: Option<String>,
+    /// Inline waivers the diff adds do not apply: their findings count (they are still listed).
+    #[arg(long)]
+    pub no_new_waivers: bool,
 }
 
 #[derive(Args, Debug)]
@@ -281,7 +301,27 @@ fn check_outcome(args: &CheckArgs) -> (CheckRun, Option<FailOn>) {
         .unwrap_or_else(|| PathBuf::from("."));
     let mut read_roots = args.paths.clone();
     read_roots.push(PathBuf::from("."));
-    let setup = app::setup(&args.policy.options(), &scan_root, read_roots);
+    let mut early_errors = Vec::new();
+    let mut from_rev = None;
+    let setup = match &args.policies_from {
+        None => app::setup(&args.policy.options(), &scan_root, read_roots),
+        Some(rev) => match app::setup_from_rev(
+            &args.policy.options(),
+            &scan_root,
+            read_roots.clone(),
+            rev,
+            args.baseline.as_deref(),
+        ) {
+            Ok((setup, from)) => {
+                from_rev = Some(from);
+                setup
+            }
+            Err(e) => {
+                early_errors.push(e);
+                app::setup(&args.policy.options(), &scan_root, read_roots)
+            }
+        },
+    };
     let cfg = &setup.config;
     let mut discover = crate::discover::DiscoverOptions {
         base: if cfg.dir.as_os_str().is_empty() {
@@ -317,8 +357,24 @@ fn check_outcome(args: &CheckArgs) -> (CheckRun, Option<FailOn>) {
     if let Some(t) = &args.today {
         opts.today = t.clone();
     }
-    let mut setup_errors = setup.errors.clone();
-    if let Some(path) = &args.baseline {
+    let mut setup_errors = early_errors;
+    setup_errors.extend(setup.errors.iter().cloned());
+    opts.no_new_waivers = args.no_new_waivers;
+    if args.new_only || args.changed_files || args.diff_base.is_some() {
+        let mode = if args.changed_files {
+            check::DiffMode::ChangedFiles
+        } else {
+            check::DiffMode::NewOnly
+        };
+        let spec = args.diff_base.as_deref().unwrap_or("auto");
+        match app::diff_scope(&scan_root, spec, mode, &crate::git::process_env) {
+            Ok(scope) => opts.diff = Some(scope),
+            Err(e) => setup_errors.push(e),
+        }
+    }
+    if let Some(from) = &mut from_rev {
+        opts.baseline = from.baseline.take();
+    } else if let Some(path) = &args.baseline {
         match crate::baseline::read(path) {
             Ok(entries) => {
                 opts.baseline = Some((crate::discover::display_path(path), entries));
@@ -328,6 +384,9 @@ fn check_outcome(args: &CheckArgs) -> (CheckRun, Option<FailOn>) {
     }
     let mut outcome = check::run(&setup.policies, &opts);
     outcome.errors.splice(0..0, setup_errors);
+    if let Some(from) = from_rev {
+        outcome.policy_changes = from.policy_changes;
+    }
     let fail_on = args.fail_on.or_else(|| {
         cfg.fail_on
             .as_deref()
@@ -380,6 +439,11 @@ fn run_baseline(args: BaselineArgs) -> i32 {
         combine: args.combine,
         policy: args.policy.clone(),
         baseline: None,
+        diff_base: None,
+        new_only: false,
+        changed_files: false,
+        policies_from: None,
+        no_new_waivers: false,
     };
     let old = if args.prune {
         match crate::baseline::read(&args.output) {

@@ -101,6 +101,12 @@ impl Report for Human {
             waived.push_str(", ");
             waived.push_str(&left_out);
         }
+        if let Some(n) = super::common::policy_changes_note(ctx) {
+            let _ = writeln!(out, "note: {n}");
+        }
+        for w in super::common::new_waiver_lines(ctx) {
+            let _ = writeln!(out, "note: waiver added by this pull request: {w}");
+        }
         for e in &o.baseline_unmatched {
             let _ = writeln!(
                 out,

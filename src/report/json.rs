@@ -12,7 +12,12 @@
 //! Each finding has a `fingerprint` (see `model::fingerprint`); with `--baseline`, the findings
 //! it lists are left out (`summary.pre_existing` counts them) and `"baseline": {"file",
 //! "unmatched": [{"file", "rule", "path", "fingerprint"}]}` lists its entries that match
-//! nothing any more (`summary.baseline_unmatched` counts them).
+//! nothing any more (`summary.baseline_unmatched` counts them). With `--new-only` or
+//! `--changed-files`, `"diff": {"base", "mode", "touched_files"}` says what was compared, and
+//! `summary.pre_existing` also counts the findings left out as not new. `policy_changes` lists
+//! the policy files a pull request changes (with `--policies-from`: not applied until merge) and
+//! `new_waivers` the inline waivers the diff adds (`{"file", "line", "rules", "reason",
+//! "expires", "applied"}`).
 //!
 //! Waived findings stay in `findings` with `"suppressed": {"kind": "inline"|"config", "reason",
 //! "expires", "source": "file:line"}`; `summary.findings` counts the others.
@@ -21,7 +26,7 @@ use serde::Serialize;
 
 use super::{Context, Report};
 use crate::model::fingerprint::{fingerprints, BaselineEntry};
-use crate::model::{Diagnostic, Suppression};
+use crate::model::{Diagnostic, NewWaiver, Suppression};
 
 pub struct Json;
 
@@ -89,6 +94,20 @@ struct Out<'a> {
     summary: Summary,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<BaselineOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<DiffOut<'a>>,
+    /// Policy files the working tree changes (with `--policies-from`; effective after merge).
+    policy_changes: &'a [String],
+    /// Inline waivers the diff adds.
+    new_waivers: &'a [NewWaiver],
+}
+
+#[derive(Serialize)]
+struct DiffOut<'a> {
+    base: &'a str,
+    mode: &'static str,
+    /// Checked files the diff touches.
+    touched_files: usize,
 }
 
 impl Report for Json {
@@ -146,6 +165,17 @@ impl Report for Json {
                 file,
                 unmatched: &o.baseline_unmatched,
             }),
+            diff: o.diff.as_ref().map(|d| DiffOut {
+                base: &d.base,
+                mode: if d.changed_files {
+                    "changed-files"
+                } else {
+                    "new-only"
+                },
+                touched_files: d.touched_checked,
+            }),
+            policy_changes: &o.policy_changes,
+            new_waivers: &o.new_waivers,
         };
         let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
         s.push('\n');

@@ -206,6 +206,17 @@ pub fn overview(ctx: &Context<'_>, links: &Links, note: Option<&str>) -> String 
         out.push_str(&table);
         out.push('\n');
     }
+    if let Some(n) = super::common::policy_changes_note(ctx) {
+        let _ = writeln!(out, "> {}\n", escape(&n));
+    }
+    let waivers = super::common::new_waiver_lines(ctx);
+    if !waivers.is_empty() {
+        out.push_str("### Waivers added by this pull request\n\n");
+        for w in &waivers {
+            let _ = writeln!(out, "- {}", escape(w));
+        }
+        out.push('\n');
+    }
     if !o.baseline_unmatched.is_empty() {
         let _ = writeln!(
             out,

@@ -497,6 +497,22 @@ pub fn render_with(ctx: &Context<'_>, root: Option<String>) -> String {
 /// how many of its entries match nothing any more.
 fn run_properties(o: &crate::model::Outcome) -> Map<String, Value> {
     let mut p = Map::new();
+    if let Some(d) = &o.diff {
+        p.insert("diffBase".into(), Value::String(d.base.clone()));
+        p.insert("preExisting".into(), Value::from(o.pre_existing));
+    }
+    if !o.policy_changes.is_empty() {
+        p.insert(
+            "policyChanges".into(),
+            Value::from(o.policy_changes.clone()),
+        );
+    }
+    if !o.new_waivers.is_empty() {
+        p.insert(
+            "newWaivers".into(),
+            serde_json::to_value(&o.new_waivers).unwrap_or_default(),
+        );
+    }
     if let Some(file) = &o.baseline {
         p.insert("baseline".into(), Value::String(file.clone()));
         p.insert("preExisting".into(), Value::from(o.pre_existing));
