@@ -487,7 +487,7 @@ fn project_findings_land_on_the_right_list_item() {
 fn named_files_limit_the_report_not_the_context() {
     // As pre-commit calls it: only the staged files are named, but project rules see the repo.
     let s = Scratch::new("precommit-context");
-    std::fs::create_dir_all(s.path().join(".git")).unwrap();
+    git2::Repository::init(s.path()).unwrap();
     s.write(
         ".github/workflows/ci.yml",
         "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        mode: [DEMO, LIVE]\n    env:\n      GOVERNANCE_MODE: ${{ matrix.mode }}\n    steps:\n      - run: make test\n",

@@ -530,3 +530,176 @@ fn outside_a_repository_the_diff_modes_are_one_error() {
     );
     assert_eq!(locations(&v).len(), 1);
 }
+
+/// A team policy: no Deployment named `legacy`.
+const NO_LEGACY: &str = "\
+# METADATA
+# title: No legacy Deployments
+# custom:
+#   id: no-legacy
+#   severity: error
+#   input: [kubernetes]
+package tollgate.team.no_legacy
+
+import rego.v1
+
+deny contains {\"msg\": \"the legacy Deployment is retired\", \"path\": [\"metadata\", \"name\"]} if {
+	input.kind == \"Deployment\"
+	input.metadata.name == \"legacy\"
+}
+";
+
+#[test]
+fn policies_from_the_base_ignore_what_the_pull_request_loosens_and_say_so() {
+    let g = Git::new("policiesfrom");
+    g.write(".tollgate.yml", "policies: [team]\n");
+    g.write("team/no_legacy.rego", NO_LEGACY);
+    g.write("deploy/api.yaml", &deployment("api"));
+    g.commit("base");
+    g.branch("feature");
+    // The pull request adds a `legacy` Deployment, switches the rollout rule off, neuters the
+    // team policy, and adds a baseline listing its own finding.
+    g.write("deploy/legacy.yaml", &deployment("legacy"));
+    g.write(
+        ".tollgate.yml",
+        "policies: [team]\nignore: [k8s-zero-downtime-rollout]\n",
+    );
+    g.write(
+        "team/no_legacy.rego",
+        &NO_LEGACY.replace("input.metadata.name == \"legacy\"", "false"),
+    );
+    g.write("team/extra.rego", "package tollgate.team.extra\n");
+    // As the pull request wants it: nothing fails.
+    let (code, v) = g.json(&[], &[]);
+    assert_eq!(code, Some(0), "{v}");
+    // With the base's policies: both findings on legacy.yaml, and the changes are listed.
+    let (code, v) = g.json(
+        &[
+            "--policies-from",
+            "main",
+            "--new-only",
+            "--diff-base",
+            "main",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(
+        locations(&v),
+        vec![
+            loc("no-legacy", "deploy/legacy.yaml", 4, 3, 15),
+            loc("k8s-zero-downtime-rollout", "deploy/legacy.yaml", 11, 7, 24),
+        ]
+    );
+    assert_eq!(
+        v["policy_changes"],
+        serde_json::json!([".tollgate.yml", "team/extra.rego", "team/no_legacy.rego"]),
+        "{v}"
+    );
+    let o = g.run(&["check", "--policies-from", "main"], &[]);
+    assert!(
+        stdout(&o).contains(
+            "note: policy changes in this pull request take effect after merge: .tollgate.yml, team/extra.rego, team/no_legacy.rego"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let md = g.run(
+        &["check", "--format", "markdown", "--policies-from", "main"],
+        &[],
+    );
+    assert!(
+        stdout(&md).contains("take effect after merge"),
+        "{}",
+        stdout(&md)
+    );
+    // A baseline the pull request adds is not at the base: one error.
+    g.write(".tollgate-baseline.json", "{\"version\":1,\"findings\":[]}");
+    let (code, v) = g.json(
+        &[
+            "--policies-from",
+            "main",
+            "--baseline",
+            ".tollgate-baseline.json",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(2), "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not at main"),
+        "{v}"
+    );
+    // An unknown revision is one error, and the working tree's policies are not used instead
+    // silently: the error says so and the exit code is 2.
+    let (code, v) = g.json(&["--policies-from", "nosuchbranch"], &[]);
+    assert_eq!(code, Some(2), "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--policies-from"),
+        "{v}"
+    );
+}
+
+#[test]
+fn waivers_the_pull_request_adds_apply_are_listed_and_can_be_refused() {
+    let g = Git::new("newwaivers");
+    let old_waiver = deployment("old").replace(
+        "      maxUnavailable: 1",
+        "      # tollgate: ignore[k8s-zero-downtime-rollout] expires=2099-01-31 agreed in 2025\n      maxUnavailable: 1",
+    );
+    g.write("deploy/old.yaml", &old_waiver);
+    g.write("deploy/api.yaml", &deployment("api"));
+    g.commit("base");
+    g.branch("feature");
+    g.write(
+        "deploy/api.yaml",
+        &deployment("api").replace(
+            "      maxUnavailable: 1",
+            "      # tollgate: ignore[k8s-zero-downtime-rollout] expires=2099-12-31 the PR says so\n      maxUnavailable: 1",
+        ),
+    );
+    g.write("deploy/old.yaml", &format!("# touched\n{old_waiver}"));
+    let (code, v) = g.json(&["--changed-files", "--diff-base", "main"], &[]);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(
+        v["new_waivers"],
+        serde_json::json!([{"file": "deploy/api.yaml", "line": 11, "rules": ["k8s-zero-downtime-rollout"],
+                            "reason": "the PR says so", "expires": "2099-12-31", "applied": true}]),
+        "{v}"
+    );
+    let o = g.run(&["check", "--changed-files", "--diff-base", "main"], &[]);
+    assert!(
+        stdout(&o).contains("note: waiver added by this pull request: deploy/api.yaml:11 (k8s-zero-downtime-rollout): the PR says so, expires 2099-12-31"),
+        "{}",
+        stdout(&o)
+    );
+    // --no-new-waivers: the new waiver's finding counts; the old waiver still applies.
+    let (code, v) = g.json(
+        &["--changed-files", "--diff-base", "main", "--no-new-waivers"],
+        &[],
+    );
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["new_waivers"][0]["applied"], false);
+    let active: Vec<Loc> = locations(&v)
+        .into_iter()
+        .zip(v["findings"].as_array().unwrap())
+        .filter(|(_, f)| f.get("suppressed").is_none())
+        .map(|(l, _)| l)
+        .collect();
+    assert_eq!(
+        active,
+        vec![loc(
+            "k8s-zero-downtime-rollout",
+            "deploy/api.yaml",
+            12,
+            7,
+            24
+        )],
+        "{v}"
+    );
+}
