@@ -215,7 +215,9 @@ pub fn setup_from_rev(
     use std::collections::BTreeSet;
     let fail = |e: crate::git::GitError| Diagnostic::new(format!("--policies-from: {e}"));
     let repo = Repo::discover(scan_root).map_err(fail)?;
-    let commit = repo.commit(rev).map_err(fail)?;
+    let (commit, rev_name) = repo.named(rev, &crate::git::process_env).map_err(fail)?;
+    let rev = rev_name.trim_matches('`').to_string();
+    let rev = rev.as_str();
     let mut errors = Vec::new();
     let mut changes: BTreeSet<String> = BTreeSet::new();
     // A file at REF: `Ok(None)` when it is not there; `Err` when outside the repository.

@@ -156,8 +156,9 @@ pub struct CheckArgs {
     #[arg(long)]
     pub changed_files: bool,
     /// Read `.tollgate.yml`, the policy folders, data files and the baseline as they are at
-    /// REF (e.g. the pull request's base branch), from the git object database: changes the
-    /// working tree makes to them are reported, and take effect after merge.
+    /// REF (e.g. the pull request's base branch; `auto`: the base `--diff-base auto` finds),
+    /// from the git object database: changes the working tree makes to them are reported, and
+    /// take effect after merge.
     #[arg(long, value_name = "REF")]
     pub policies_from: Option<String>,
     /// Inline waivers the diff adds do not apply: their findings count (they are still listed).

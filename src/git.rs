@@ -154,11 +154,7 @@ impl Repo {
     /// Resolves `--diff-base`: a revision, or `auto` (see [`Repo::auto_base`]); then the
     /// merge base of it and HEAD.
     pub fn resolve_base(&self, spec: &str, env: Env<'_>) -> Result<Base, GitError> {
-        let (named, name) = if spec == "auto" {
-            self.auto_base(env)?
-        } else {
-            (self.commit(spec)?, format!("`{spec}`"))
-        };
+        let (named, name) = self.named(spec, env)?;
         let head = self.head()?.id();
         let commit = self.repo.merge_base(named, head).map_err(|e| {
             if self.repo.is_shallow() {
@@ -175,9 +171,18 @@ impl Repo {
         Ok(Base { commit, name })
     }
 
+    /// A revision, or `auto` (see [`Repo::auto_base`]), as a commit and how it was named.
+    pub fn named(&self, rev: &str, env: Env<'_>) -> Result<(Oid, String), GitError> {
+        if rev == "auto" {
+            self.auto_base(env)
+        } else {
+            Ok((self.commit(rev)?, format!("`{rev}`")))
+        }
+    }
+
     /// `--diff-base auto`: in a `pull_request` run whose HEAD is GitHub's merge commit, its
     /// first parent; else `origin/$GITHUB_BASE_REF`; else the upstream of the current branch.
-    fn auto_base(&self, env: Env<'_>) -> Result<(Oid, String), GitError> {
+    pub fn auto_base(&self, env: Env<'_>) -> Result<(Oid, String), GitError> {
         let event = env("GITHUB_EVENT_NAME").unwrap_or_default();
         if event.starts_with("pull_request") {
             let head = self.head()?;

@@ -413,6 +413,11 @@ fn auto_base_is_the_first_parent_of_githubs_merge_commit() {
         v["diff"]["base"].as_str().unwrap().contains("first parent"),
         "{v}"
     );
+    // As the action runs it: the policies from the same base.
+    let (code, v2) = g.json(&["--new-only", "--policies-from", "auto"], &env);
+    assert_eq!(code, Some(1), "{v2}");
+    assert_eq!(locations(&v2), locations(&v));
+    assert_eq!(v2["policy_changes"], serde_json::json!([]));
 }
 
 #[test]
