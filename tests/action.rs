@@ -469,9 +469,12 @@ fn recording_bin(r: &Runner) -> PathBuf {
     bin
 }
 
+/// An event, the inputs set, and whether `--new-only` and `--policies-from auto` are expected.
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], bool, bool);
+
 #[test]
 fn pull_requests_get_new_only_and_the_base_policies_by_default() {
-    let cases: &[(&str, &[(&str, &str)], bool, bool)] = &[
+    let cases: &[Case<'_>] = &[
         ("pull_request", &[], true, true),
         ("pull_request_target", &[], true, true),
         ("push", &[], false, false),

@@ -145,6 +145,24 @@ fn check_with_the_baseline_is_clean_and_counts_what_it_left_out() {
             ".tollgate-baseline.json",
         ],
     );
+    let junit = run_in(
+        s.path(),
+        &[
+            "check",
+            "--format",
+            "junit",
+            "--baseline",
+            ".tollgate-baseline.json",
+        ],
+    );
+    assert!(
+        stdout(&junit).contains(&format!(
+            "<!-- tollgate: {} pre-existing left out (baseline) -->",
+            v["summary"]["pre_existing"]
+        )),
+        "{}",
+        stdout(&junit)
+    );
     assert!(
         stdout(&md).contains("pre-existing left out (baseline)"),
         "{}",
