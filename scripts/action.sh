@@ -19,6 +19,10 @@
 #   INPUT_ARGS        more arguments for `tollgate check`, split on whitespace
 #   INPUT_INSTALL     auto (the released binary of this version, else build from source),
 #                     release (the released binary or fail), source (always build)
+#   INPUT_NEW_ONLY    auto (--new-only on pull_request and pull_request_target events), true,
+#                     false
+#   INPUT_POLICIES_FROM_BASE  auto (--policies-from auto on pull_request and
+#                     pull_request_target events: policies as they are on the base), true, false
 # Settings:
 #   TOLLGATE_BIN            use this tollgate binary as it is
 #   TOLLGATE_INSTALL_DIR    where tollgate is installed (bin/tollgate inside); cached by the action
@@ -144,6 +148,22 @@ build_from_source() {
   [ -x "$INSTALL_DIR/bin/tollgate" ] || fail "the source build left no $INSTALL_DIR/bin/tollgate"
 }
 
+# Whether an auto|true|false input is on: auto means on for pull request events.
+switch_on() {
+  local name="$1" value="$2"
+  case "$value" in
+    true) return 0 ;;
+    false) return 1 ;;
+    auto | "")
+      case "${GITHUB_EVENT_NAME:-}" in
+        pull_request | pull_request_target) return 0 ;;
+        *) return 1 ;;
+      esac
+      ;;
+    *) fail "$name must be auto, true or false, not '$value'" ;;
+  esac
+}
+
 # Sets BIN to the tollgate binary to use, installing it if needed.
 install() {
   local mode="${INPUT_INSTALL:-auto}"
@@ -182,6 +202,10 @@ main() {
   for p in ${INPUT_POLICIES:-}; do args+=(--policy "$p"); done
   if [ -n "${INPUT_CONFIG:-}" ]; then args+=(--config "$INPUT_CONFIG"); fi
   if [ -n "${INPUT_FAIL_ON:-}" ]; then args+=(--fail-on "$INPUT_FAIL_ON"); fi
+  if switch_on new-only "${INPUT_NEW_ONLY:-auto}"; then args+=(--new-only); fi
+  if switch_on policies-from-base "${INPUT_POLICIES_FROM_BASE:-auto}"; then
+    args+=(--policies-from auto)
+  fi
   args+=(--format github --format "sarif=$sarif" --format "json=$json")
   for p in ${INPUT_ARGS:-}; do args+=("$p"); done
   for p in ${INPUT_PATHS:-.}; do args+=("$p"); done

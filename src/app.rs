@@ -86,23 +86,34 @@ pub fn read_data_files(
                 continue;
             }
         };
-        let source = crate::model::SourceFile::new(display.clone(), text);
-        let json = p.extension().is_some_and(|e| e == "json");
-        match parse::parse_structured(&source, json, yaml::Limits::default()) {
-            Ok(docs) => {
-                if let Some(d) = docs.into_iter().next() {
-                    out.push((display, d.value));
-                }
-            }
-            Err(e) => errors.push(Diagnostic::at(
+        if let Some(d) = parse_data_text(p, display, text, errors) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// Parses one data file's text (JSON by its `.json` extension, else YAML).
+fn parse_data_text(
+    p: &Path,
+    display: String,
+    text: String,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<(String, serde_json::Value)> {
+    let source = crate::model::SourceFile::new(display.clone(), text);
+    let json = p.extension().is_some_and(|e| e == "json");
+    match parse::parse_structured(&source, json, yaml::Limits::default()) {
+        Ok(docs) => docs.into_iter().next().map(|d| (display, d.value)),
+        Err(e) => {
+            errors.push(Diagnostic::at(
                 format!("invalid data file: {}", e.message),
                 display,
                 e.pos.line,
                 e.pos.column,
-            )),
+            ));
+            None
         }
     }
-    out
 }
 
 /// Loads the built-in pack (unless `no_builtin`) and the given policy folders.
@@ -156,16 +167,14 @@ pub fn all_rules(opts: &PolicyOptions, scan_root: &Path) -> (PolicySet, Vec<Diag
     (set, errors)
 }
 
-/// Loads the configuration (found from `scan_root` unless given), the policies it and the
-/// options name, the data files, and applies rule selection and severities.
-pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -> Setup {
-    let (mut config, mut errors) = load_config(opts.config.as_deref(), scan_root);
-    let dirs = policy_dirs(&config, opts);
-    let mut roots = read_roots;
-    roots.extend(dirs.iter().cloned());
-    let mut policies = load_policies(&dirs, opts.no_builtin, false, opts.rego_v0, roots);
-    errors.extend(config.validate_rules(&policies.metas(), &policies.unloaded));
-    // The command line wins over the configuration.
+/// `--select`/`--ignore` replace the configuration's lists (the command line wins); unknown
+/// names are errors.
+fn command_line_selection(
+    config: &mut Config,
+    opts: &PolicyOptions,
+    policies: &PolicySet,
+    errors: &mut Vec<Diagnostic>,
+) {
     let metas = policies.metas();
     for (flag, list) in [("--select", &opts.select), ("--ignore", &opts.ignore)] {
         for name in list.iter().flatten() {
@@ -182,6 +191,18 @@ pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -
     if let Some(ign) = &opts.ignore {
         config.ignore = ign.clone();
     }
+}
+
+/// Loads the configuration (found from `scan_root` unless given), the policies it and the
+/// options name, the data files, and applies rule selection and severities.
+pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -> Setup {
+    let (mut config, mut errors) = load_config(opts.config.as_deref(), scan_root);
+    let dirs = policy_dirs(&config, opts);
+    let mut roots = read_roots;
+    roots.extend(dirs.iter().cloned());
+    let mut policies = load_policies(&dirs, opts.no_builtin, false, opts.rego_v0, roots);
+    errors.extend(config.validate_rules(&policies.metas(), &policies.unloaded));
+    command_line_selection(&mut config, opts, &policies, &mut errors);
     filter::select_rules(
         &mut policies.rules,
         &config,
@@ -197,4 +218,294 @@ pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -
         user_data,
         errors,
     }
+}
+
+/// Reads the diff a check is scoped to from git: the base (`spec`: a revision or `auto`), the
+/// files the diff touches and their bytes at the base, straight from the object database.
+pub fn diff_scope(
+    scan_root: &Path,
+    spec: &str,
+    mode: crate::check::DiffMode,
+    env: crate::git::Env<'_>,
+) -> Result<crate::check::DiffScope, Diagnostic> {
+    use crate::git::{Change, Repo};
+    use std::collections::BTreeMap;
+    let fail = |e: crate::git::GitError| Diagnostic::new(e.0);
+    let repo = Repo::discover(scan_root).map_err(fail)?;
+    let base = repo.resolve_base(spec, env).map_err(fail)?;
+    let changes = repo.changes(base.commit).map_err(fail)?;
+    let mut scope = crate::check::DiffScope {
+        mode,
+        base: base.name.clone(),
+        touched: BTreeMap::new(),
+        deleted: BTreeMap::new(),
+        renames: BTreeMap::new(),
+    };
+    for change in &changes {
+        let at_base = |path: &str| repo.read(base.commit, path).map_err(fail);
+        match change {
+            Change::Added(new) => {
+                scope.touched.insert(repo.display(new), None);
+            }
+            Change::Modified(path) => {
+                scope.touched.insert(repo.display(path), at_base(path)?);
+            }
+            Change::Renamed(old, new) => {
+                scope.touched.insert(repo.display(new), at_base(old)?);
+                scope.renames.insert(repo.display(new), repo.display(old));
+            }
+            Change::Deleted(old) => {
+                if let Some(bytes) = at_base(old)? {
+                    scope.deleted.insert(repo.display(old), bytes);
+                }
+            }
+        }
+    }
+    Ok(scope)
+}
+
+/// What `--policies-from REF` read, besides the setup.
+pub struct FromRev {
+    /// The baseline at REF, when one was asked for.
+    pub baseline: Option<(String, Vec<crate::model::fingerprint::BaselineEntry>)>,
+    /// The policy files (config, policies, data, baseline) the working tree changes, which
+    /// take effect only after merge (display paths, sorted).
+    pub policy_changes: Vec<String>,
+}
+
+/// [`setup`] with `.tollgate.yml`, the policy folders, the data files and the baseline read as
+/// they are at `rev`, straight from the git object database (paths outside the repository are
+/// read from disk): a pull request cannot loosen the policies that judge it.
+pub fn setup_from_rev(
+    opts: &PolicyOptions,
+    scan_root: &Path,
+    read_roots: Vec<PathBuf>,
+    rev: &str,
+    baseline: Option<&Path>,
+) -> Result<(Setup, FromRev), Diagnostic> {
+    use crate::git::Repo;
+    use std::collections::BTreeSet;
+    let fail = |e: crate::git::GitError| Diagnostic::new(format!("--policies-from: {e}"));
+    let repo = Repo::discover(scan_root).map_err(fail)?;
+    let (commit, rev_name) = repo.named(rev, &crate::git::process_env).map_err(fail)?;
+    let rev = rev_name.trim_matches('`').to_string();
+    let rev = rev.as_str();
+    let mut errors = Vec::new();
+    let mut changes: BTreeSet<String> = BTreeSet::new();
+    // A file at REF: `Ok(None)` when it is not there; `Err` when outside the repository.
+    let at_rev = |p: &Path| -> Result<Option<String>, ()> {
+        let rel = repo.relative(p).ok_or(())?;
+        match repo.read(commit, &rel) {
+            Ok(Some(bytes)) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+            _ => Ok(None),
+        }
+    };
+    // Records a file whose working-tree text differs from REF's.
+    fn record(changes: &mut BTreeSet<String>, p: &Path, at: Option<&str>) {
+        let now = std::fs::read_to_string(p).ok();
+        if now.as_deref() != at {
+            changes.insert(crate::discover::display_path(p));
+        }
+    }
+    // The configuration.
+    let config_path = match &opts.config {
+        Some(p) => Some(p.clone()),
+        None => {
+            let start = if scan_root.is_file() {
+                scan_root
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default()
+            } else {
+                scan_root.to_path_buf()
+            };
+            let start = std::path::absolute(if start.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                &start
+            })
+            .unwrap_or_default();
+            let mut found = None;
+            'up: for dir in start.ancestors() {
+                for name in crate::config::FILE_NAMES {
+                    let p = dir.join(name);
+                    if matches!(at_rev(&p), Ok(Some(_))) || p.is_file() {
+                        found = Some(p);
+                        break 'up;
+                    }
+                }
+                if !dir.starts_with(repo.workdir()) || dir == repo.workdir() {
+                    break;
+                }
+            }
+            found
+        }
+    };
+    let mut config = match &config_path {
+        None => Config::default(),
+        Some(p) => match at_rev(p) {
+            Ok(Some(text)) => {
+                record(&mut changes, p, Some(&text));
+                match Config::from_text(p, text) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        errors.extend(e);
+                        Config::default()
+                    }
+                }
+            }
+            // Added by the working tree: not in effect yet.
+            Ok(None) => {
+                record(&mut changes, p, None);
+                Config::default()
+            }
+            Err(()) => match Config::load(p) {
+                Ok(c) => c,
+                Err(e) => {
+                    errors.extend(e);
+                    Config::default()
+                }
+            },
+        },
+    };
+    // The team's policies.
+    let mut dirs: Vec<PathBuf> = config.policies.clone();
+    dirs.extend(opts.policies.iter().cloned());
+    let mut sources = Vec::new();
+    for dir in &dirs {
+        let Some(rel) = repo.relative(dir) else {
+            match pack::dir_sources(dir, false) {
+                Ok(s) => sources.extend(s),
+                Err(e) => errors.push(e.to_diagnostic()),
+            }
+            continue;
+        };
+        let files = repo.list(commit, &rel).map_err(fail)?;
+        let base = rel.trim_end_matches('/');
+        let mut seen = BTreeSet::new();
+        for file in &files {
+            let below = file
+                .strip_prefix(base)
+                .map(|r| r.trim_start_matches('/'))
+                .filter(|r| !r.is_empty())
+                .unwrap_or(file.rsplit('/').next().unwrap_or(file));
+            if !pack::is_policy_file(below, false) {
+                continue;
+            }
+            let display = repo.display(file);
+            let Ok(Some(bytes)) = repo.read(commit, file) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            record(&mut changes, &repo.workdir().join(file), Some(&text));
+            seen.insert(display.clone());
+            sources.push(crate::policy::PolicySource {
+                path: display,
+                text,
+                builtin: false,
+            });
+        }
+        if files.is_empty() {
+            errors.push(Diagnostic::in_file(
+                format!("no such policy file or folder at {rev}"),
+                crate::discover::display_path(dir),
+            ));
+        }
+        // Policies the working tree adds.
+        if let Ok(now) = pack::dir_sources(dir, false) {
+            for s in now {
+                if !seen.contains(&s.path) {
+                    changes.insert(s.path);
+                }
+            }
+        }
+    }
+    let sources = pack::assemble_sources(sources, opts.no_builtin, false);
+    let mut roots = read_roots;
+    roots.extend(dirs.iter().cloned());
+    let mut policies = PolicySet::load(
+        &sources,
+        &LoadOptions {
+            tests: false,
+            rego_v0: opts.rego_v0,
+            read_roots: roots,
+        },
+    );
+    errors.extend(config.validate_rules(&policies.metas(), &policies.unloaded));
+    command_line_selection(&mut config, opts, &policies, &mut errors);
+    filter::select_rules(
+        &mut policies.rules,
+        &config,
+        &opts.namespaces,
+        opts.all_namespaces,
+    );
+    // Data files.
+    let mut data_paths = config.data.clone();
+    data_paths.extend(opts.data.iter().cloned());
+    let mut user_data = Vec::new();
+    for p in &data_paths {
+        match at_rev(p) {
+            Ok(Some(text)) => {
+                record(&mut changes, p, Some(&text));
+                let display = crate::discover::display_path(p);
+                if let Some(d) = parse_data_text(p, display, text, &mut errors) {
+                    user_data.push(d);
+                }
+            }
+            Ok(None) => {
+                record(&mut changes, p, None);
+                errors.push(Diagnostic::in_file(
+                    format!("the data file is not at {rev}"),
+                    crate::discover::display_path(p),
+                ));
+            }
+            Err(()) => user_data.extend(read_data_files(std::slice::from_ref(p), &mut errors)),
+        }
+    }
+    // The baseline.
+    let baseline = match baseline {
+        None => None,
+        Some(p) => {
+            let display = crate::discover::display_path(p);
+            match at_rev(p) {
+                Ok(Some(text)) => {
+                    record(&mut changes, p, Some(&text));
+                    match crate::baseline::parse(&text, &display) {
+                        Ok(entries) => Some((display, entries)),
+                        Err(e) => {
+                            errors.push(e);
+                            None
+                        }
+                    }
+                }
+                Ok(None) => {
+                    record(&mut changes, p, None);
+                    errors.push(Diagnostic::in_file(
+                        format!("the baseline is not at {rev}"),
+                        display,
+                    ));
+                    None
+                }
+                Err(()) => match crate::baseline::read(p) {
+                    Ok(entries) => Some((display, entries)),
+                    Err(e) => {
+                        errors.push(e);
+                        None
+                    }
+                },
+            }
+        }
+    };
+    Ok((
+        Setup {
+            config,
+            policies,
+            user_data,
+            errors,
+        },
+        FromRev {
+            baseline,
+            policy_changes: changes.into_iter().collect(),
+        },
+    ))
 }

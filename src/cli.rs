@@ -52,6 +52,9 @@ pub enum Command {
     },
     /// Print the man page (roff): `tollgate man > tollgate.1`.
     Man,
+    /// Write a baseline (`.tollgate-baseline.json`) of the current findings, for
+    /// `check --baseline`. Exits 0 whatever it finds.
+    Baseline(BaselineArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -185,6 +188,56 @@ pub struct CheckArgs {
     pub no_locate: bool,
     #[command(flatten)]
     pub policy: PolicyArgs,
+    /// Leave out the findings a baseline file lists (`tollgate baseline` writes one) and
+    /// report its entries that match nothing any more.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Compare with the merge base of REF and HEAD (committed and uncommitted changes); `auto`:
+    /// the pull request's base branch in GitHub Actions, else the branch's upstream. Alone,
+    /// it means --new-only.
+    #[arg(long, value_name = "REF")]
+    pub diff_base: Option<String>,
+    /// Report only findings that do not exist at the diff base (default base: auto).
+    #[arg(long, conflicts_with = "changed_files")]
+    pub new_only: bool,
+    /// Report the findings in files the diff touches, and new project-scope findings anywhere
+    /// (default base: auto).
+    #[arg(long)]
+    pub changed_files: bool,
+    /// Read `.tollgate.yml`, the policy folders, data files and the baseline as they are at
+    /// REF (e.g. the pull request's base branch; `auto`: the base `--diff-base auto` finds),
+    /// from the git object database: changes the working tree makes to them are reported, and
+    /// take effect after merge.
+    #[arg(long, value_name = "REF")]
+    pub policies_from: Option<String>,
+    /// Inline waivers the diff adds do not apply: their findings count (they are still listed).
+    #[arg(long)]
+    pub no_new_waivers: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct BaselineArgs {
+    /// Files or folders to check.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// The baseline file to write.
+    #[arg(long, short = 'o', default_value = crate::baseline::DEFAULT_FILE)]
+    pub output: PathBuf,
+    /// Only drop the entries of the existing baseline that match nothing any more (paid-off
+    /// debt); add none.
+    #[arg(long)]
+    pub prune: bool,
+    /// Files larger than this many bytes are reported, not parsed [default: 10 MiB].
+    #[arg(long)]
+    pub max_file_size: Option<u64>,
+    /// The date expiry checks use (YYYY-MM-DD); default: today, UTC.
+    #[arg(long, value_parser = parse_date)]
+    pub today: Option<String>,
+    /// conftest's --combine (as for `check`).
+    #[arg(long)]
+    pub combine: bool,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Args, Debug)]
@@ -307,6 +360,7 @@ pub fn run(cli: Cli) -> i32 {
                 }
             }
         }
+        Command::Baseline(args) => run_baseline(args),
     }
 }
 
@@ -324,20 +378,15 @@ fn write_stdout(bytes: &[u8]) -> i32 {
     }
 }
 
-fn run_check(args: CheckArgs) -> i32 {
-    let mut specs = args.format.clone();
-    if specs.is_empty() {
-        specs.push(FormatSpec {
-            format: Format::Human,
-            path: None,
-        });
-    }
-    if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
-        eprintln!(
-            "error: only one format can go to standard output; write the others to files with FORMAT=PATH (e.g. -f sarif=tollgate.sarif)"
-        );
-        return 2;
-    }
+/// A check's outcome with the setup it ran with.
+struct CheckRun {
+    outcome: crate::model::Outcome,
+    setup: app::Setup,
+}
+
+/// Sets up and runs a check: the outcome (setup errors first), the setup and the `fail_on`
+/// the arguments or the config ask for.
+fn check_outcome(args: &CheckArgs) -> (CheckRun, Option<FailOn>) {
     let scan_root = args
         .paths
         .first()
@@ -345,7 +394,27 @@ fn run_check(args: CheckArgs) -> i32 {
         .unwrap_or_else(|| PathBuf::from("."));
     let mut read_roots = args.paths.clone();
     read_roots.push(PathBuf::from("."));
-    let setup = app::setup(&args.policy.options(), &scan_root, read_roots);
+    let mut early_errors = Vec::new();
+    let mut from_rev = None;
+    let setup = match &args.policies_from {
+        None => app::setup(&args.policy.options(), &scan_root, read_roots),
+        Some(rev) => match app::setup_from_rev(
+            &args.policy.options(),
+            &scan_root,
+            read_roots.clone(),
+            rev,
+            args.baseline.as_deref(),
+        ) {
+            Ok((setup, from)) => {
+                from_rev = Some(from);
+                setup
+            }
+            Err(e) => {
+                early_errors.push(e);
+                app::setup(&args.policy.options(), &scan_root, read_roots)
+            }
+        },
+    };
     let cfg = &setup.config;
     let base = if cfg.dir.as_os_str().is_empty() {
         PathBuf::from(".")
@@ -396,8 +465,33 @@ fn run_check(args: CheckArgs) -> i32 {
         pinpoint: (!args.no_locate).then(Default::default),
         ..CheckOptions::default()
     };
-    if let Some(t) = args.today {
-        opts.today = t;
+    if let Some(t) = &args.today {
+        opts.today = t.clone();
+    }
+    let mut setup_errors = early_errors;
+    setup_errors.extend(setup.errors.iter().cloned());
+    opts.no_new_waivers = args.no_new_waivers;
+    if args.new_only || args.changed_files || args.diff_base.is_some() {
+        let mode = if args.changed_files {
+            check::DiffMode::ChangedFiles
+        } else {
+            check::DiffMode::NewOnly
+        };
+        let spec = args.diff_base.as_deref().unwrap_or("auto");
+        match app::diff_scope(&scan_root, spec, mode, &crate::git::process_env) {
+            Ok(scope) => opts.diff = Some(scope),
+            Err(e) => setup_errors.push(e),
+        }
+    }
+    if let Some(from) = &mut from_rev {
+        opts.baseline = from.baseline.take();
+    } else if let Some(path) = &args.baseline {
+        match crate::baseline::read(path) {
+            Ok(entries) => {
+                opts.baseline = Some((crate::discover::display_path(path), entries));
+            }
+            Err(e) => setup_errors.push(e),
+        }
     }
     if args.verbose {
         match &cfg.source {
@@ -406,7 +500,10 @@ fn run_check(args: CheckArgs) -> i32 {
         }
     }
     let mut outcome = check::run(&setup.policies, &opts);
-    outcome.errors.splice(0..0, setup.errors.iter().cloned());
+    outcome.errors.splice(0..0, setup_errors);
+    if let Some(from) = from_rev {
+        outcome.policy_changes = from.policy_changes;
+    }
     if let Some(min) = args.min_severity {
         outcome.findings.retain(|f| f.severity >= min.level());
     }
@@ -421,6 +518,25 @@ fn run_check(args: CheckArgs) -> i32 {
             .as_deref()
             .and_then(|f| <FailOn as ValueEnum>::from_str(f, true).ok())
     });
+    (CheckRun { outcome, setup }, fail_on)
+}
+
+fn run_check(args: CheckArgs) -> i32 {
+    let mut specs = args.format.clone();
+    if specs.is_empty() {
+        specs.push(FormatSpec {
+            format: Format::Human,
+            path: None,
+        });
+    }
+    if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
+        eprintln!(
+            "error: only one format can go to standard output; write the others to files with FORMAT=PATH (e.g. -f sarif=tollgate.sarif)"
+        );
+        return 2;
+    }
+    let (run, fail_on) = check_outcome(&args);
+    let (outcome, setup) = (run.outcome, run.setup);
     let fail_on = fail_on.unwrap_or(FailOn::Error);
     let metas = setup.policies.metas();
     let ctx = report::Context {
@@ -442,6 +558,79 @@ fn run_check(args: CheckArgs) -> i32 {
         }
     }
     code
+}
+
+fn run_baseline(args: BaselineArgs) -> i32 {
+    let check_args = CheckArgs {
+        paths: args.paths.clone(),
+        format: Vec::new(),
+        color: Color::Never,
+        fail_on: None,
+        max_file_size: args.max_file_size,
+        today: args.today.clone(),
+        no_waivers: false,
+        combine: args.combine,
+        policy: args.policy.clone(),
+        baseline: None,
+        diff_base: None,
+        new_only: false,
+        changed_files: false,
+        policies_from: None,
+        no_new_waivers: false,
+        min_severity: None,
+        quiet: true,
+        verbose: false,
+        no_locate: false,
+    };
+    let old = if args.prune {
+        match crate::baseline::read(&args.output) {
+            Ok(entries) => Some(entries),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    let (run, _) = check_outcome(&check_args);
+    let outcome = run.outcome;
+    if !outcome.errors.is_empty() {
+        for e in &outcome.errors {
+            eprintln!("error: {e}");
+        }
+        eprintln!(
+            "error: {} not written: fix the errors above first",
+            args.output.display()
+        );
+        return 2;
+    }
+    let entries = match &old {
+        Some(old) => crate::baseline::prune(old, &outcome.findings),
+        None => crate::baseline::entries(&outcome.findings),
+    };
+    if let Err(e) = std::fs::write(&args.output, crate::baseline::render(&entries)) {
+        eprintln!(
+            "error: cannot write {}: {}",
+            args.output.display(),
+            e.kind()
+        );
+        return 2;
+    }
+    match &old {
+        Some(old) => println!(
+            "tollgate: pruned {}: {} kept, {} paid off",
+            args.output.display(),
+            report::common::plural(entries.len(), "entry", "entries"),
+            old.len() - entries.len()
+        ),
+        None => println!(
+            "tollgate: wrote {} with {}",
+            args.output.display(),
+            report::common::plural(entries.len(), "entry", "entries")
+        ),
+    }
+    0
 }
 
 fn run_rules(args: RulesArgs) -> i32 {

@@ -209,6 +209,13 @@ impl Config {
                 display.clone(),
             )]
         })?;
+        Config::from_text(path, text)
+    }
+
+    /// Validates a config given as text (read from a git tree by `--policies-from`); `path`
+    /// is where it is (its folder is what relative paths in it are relative to).
+    pub fn from_text(path: &Path, text: String) -> Result<Config, Vec<Diagnostic>> {
+        let display = crate::discover::display_path(path);
         let source = SourceFile::new(display.clone(), text);
         let docs =
             yaml::parse(&source.text, &source.lines, yaml::Limits::default()).map_err(|e| {

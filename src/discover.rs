@@ -210,3 +210,26 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
     }
     (out.into_iter().collect(), errors)
 }
+
+/// The candidate a walk of `roots` would give for `path` (a file that need not exist: the diff
+/// modes ask about files deleted since the base), if any: under a root, not excluded, of a
+/// kind its name claims. Reports are found only by their globs (`report_globs`).
+pub fn candidate_for(path: &Path, roots: &[PathBuf], opts: &DiscoverOptions) -> Option<Candidate> {
+    let abs = std::path::absolute(path).ok()?;
+    let under_a_root = roots.iter().any(|r| {
+        !r.is_file()
+            && std::path::absolute(r)
+                .ok()
+                .is_some_and(|r| abs.starts_with(&r))
+    });
+    if !under_a_root || opts.is_excluded(path) {
+        return None;
+    }
+    let claim = opts.forced_claim(path).or_else(|| source::claim(path))?;
+    Some(Candidate {
+        path: path.to_path_buf(),
+        display: display_path(path),
+        claim,
+        explicit: false,
+    })
+}

@@ -18,6 +18,18 @@ pub fn evaluate<'p>(
     docs: &[Document],
     combine: bool,
 ) -> (Vec<(usize, &'p Rule, RawFinding)>, Vec<Diagnostic>) {
+    evaluate_some(policies, docs, combine, &|_| true)
+}
+
+/// [`evaluate`], with document-scope rules only on the documents `wanted` accepts (project
+/// rules and `--combine` still see every document): the diff modes evaluate the base only
+/// where the diff touched it.
+pub fn evaluate_some<'p>(
+    policies: &'p PolicySet,
+    docs: &[Document],
+    combine: bool,
+    wanted: &(dyn Fn(&Document) -> bool + Sync),
+) -> (Vec<(usize, &'p Rule, RawFinding)>, Vec<Diagnostic>) {
     // One engine clone per worker thread; rules one by one, so that an error names its rule.
     // (A single batched query per document was measured no faster: the cost is in the rules.)
     let doc_rules: Vec<&Rule> = policies
@@ -33,6 +45,9 @@ pub fn evaluate<'p>(
             |engine, (i, doc)| {
                 let mut found = Vec::new();
                 let mut errs = Vec::new();
+                if !wanted(doc) {
+                    return (found, errs);
+                }
                 let rules: Vec<&&Rule> = doc_rules
                     .iter()
                     .filter(|r| r.applies_to(doc.kind))

@@ -8,17 +8,21 @@
 //! - the pipeline stages: [`discover`] files → [`read`] them → [`evaluate`] rules
 //!   ([`pinpoint`] finds paths for findings that have none) → [`locate`] findings → [`filter`]
 //!   (selection, waivers; [`waiver`]) — wired by [`check`];
+//! - [`baseline`]: baseline files (findings accepted for now), applied by [`check`];
+//! - [`git`]: the repository (diff base, changed files, files at a revision), for the diff modes;
 //! - [`app`]: setting up a run (config, policies, data); [`testing`]: `tollgate test`;
 //! - [`report`]: the output formats, which read only the model;
 //! - [`cli`]: the command line, on top.
 
 pub mod app;
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod evaluate;
 pub mod filter;
+pub mod git;
 pub mod locate;
 pub mod model;
 pub mod pinpoint;

@@ -3,6 +3,7 @@
 //! node, else the nearest existing ancestor; an aliased value at its use site with the anchor
 //! as a related location; `text_line` moves into a multi-line string.
 
+use crate::model::fingerprint;
 use crate::model::span::{locate, Located};
 use crate::model::{path_to_string, Finding, Pos, RawFinding, Related, RuleMeta, SourceFile};
 use crate::source::Document;
@@ -92,5 +93,10 @@ pub fn locate_finding(doc: &Document, rule: &RuleMeta, raw: &RawFinding) -> Find
         related,
         pinpointed: raw.pinpointed,
         suppressed: None,
+        identity: raw
+            .path
+            .as_ref()
+            .map(|p| fingerprint::identity(&doc.value, doc.index, p)),
+        fingerprint: String::new(),
     }
 }

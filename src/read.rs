@@ -52,17 +52,41 @@ pub fn load_file(
     }
     let bytes = std::fs::read(&c.path)
         .map_err(|e| Diagnostic::in_file(format!("cannot read: {e}"), c.display.clone()))?;
+    Ok(load_bytes(c, bytes, max_file_size, limits))
+}
+
+/// Loads one candidate from its bytes (read from the working tree, or from a git tree by the
+/// diff modes): the size limit, UTF-8, a byte-order mark, then the loader of its kind.
+pub fn load_bytes(
+    c: &Candidate,
+    bytes: Vec<u8>,
+    max_file_size: u64,
+    limits: yaml::Limits,
+) -> Loaded {
+    let located = |text: String, offset: usize, message: String| {
+        let source = SourceFile::new(c.display.clone(), text);
+        let mut loaded = Loaded::parse_error(&source, source.pos(offset), message);
+        loaded.source = Some(source);
+        loaded
+    };
+    if bytes.len() as u64 > max_file_size {
+        return located(
+            String::new(),
+            0,
+            format!(
+                "file is {:.1} MiB, over the size limit of {:.1} MiB: not checked",
+                bytes.len() as f64 / 1048576.0,
+                max_file_size as f64 / 1048576.0
+            ),
+        );
+    }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             // The valid prefix ends at the bad byte: the error is underlined there.
             let valid = e.utf8_error().valid_up_to();
             let prefix = String::from_utf8_lossy(&e.into_bytes()[..valid]).into_owned();
-            return Ok(located(
-                prefix,
-                valid,
-                format!("invalid UTF-8 at byte {valid}"),
-            ));
+            return located(prefix, valid, format!("invalid UTF-8 at byte {valid}"));
         }
     };
     // A UTF-8 byte-order mark is not content.
@@ -77,14 +101,28 @@ pub fn load_file(
     };
     let mut loaded = source::load(source.clone(), c.claim, ctx);
     loaded.source = Some(source);
-    Ok(loaded)
+    loaded
 }
 
 /// Loads every candidate in parallel.
 pub fn load_all(candidates: &[Candidate], max_file_size: u64, limits: yaml::Limits) -> LoadedFiles {
+    load_all_from(candidates, max_file_size, limits, &BTreeMap::new())
+}
+
+/// Loads every candidate in parallel, taking the text of those `texts` holds (by display
+/// path) from there instead of the working tree.
+pub fn load_all_from(
+    candidates: &[Candidate],
+    max_file_size: u64,
+    limits: yaml::Limits,
+    texts: &BTreeMap<String, Vec<u8>>,
+) -> LoadedFiles {
     let results: Vec<Result<Loaded, Diagnostic>> = candidates
         .par_iter()
-        .map(|c| load_file(c, max_file_size, limits))
+        .map(|c| match texts.get(&c.display) {
+            Some(bytes) => Ok(load_bytes(c, bytes.clone(), max_file_size, limits)),
+            None => load_file(c, max_file_size, limits),
+        })
         .collect();
     let mut out = LoadedFiles::default();
     for r in results {

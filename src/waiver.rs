@@ -162,6 +162,8 @@ fn waiver_finding(w: &Waiver, rule: &str, message: String) -> Finding {
         related: Vec::new(),
         pinpointed: false,
         suppressed: None,
+        identity: None,
+        fingerprint: String::new(),
     }
 }
 

@@ -449,3 +449,87 @@ fn prepare_gives_the_cache_folder_and_key() {
     run(c);
     assert_eq!(&r.outputs()["key"], key);
 }
+
+/// A stand-in tollgate that records its arguments, one run a line.
+fn recording_bin(r: &Runner) -> PathBuf {
+    let bin = r.file("fake-tollgate");
+    std::fs::write(
+        &bin,
+        format!(
+            "#!/usr/bin/env bash\nprintf '%s\\n' \"$*\" >> '{}'\n",
+            r.file("calls").display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    bin
+}
+
+/// An event, the inputs set, and whether `--new-only` and `--policies-from auto` are expected.
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], bool, bool);
+
+#[test]
+fn pull_requests_get_new_only_and_the_base_policies_by_default() {
+    let cases: &[Case<'_>] = &[
+        ("pull_request", &[], true, true),
+        ("pull_request_target", &[], true, true),
+        ("push", &[], false, false),
+        ("pull_request", &[("INPUT_NEW_ONLY", "false")], false, true),
+        (
+            "pull_request",
+            &[("INPUT_POLICIES_FROM_BASE", "false")],
+            true,
+            false,
+        ),
+        (
+            "push",
+            &[
+                ("INPUT_NEW_ONLY", "true"),
+                ("INPUT_POLICIES_FROM_BASE", "true"),
+            ],
+            true,
+            true,
+        ),
+    ];
+    for (i, (event, inputs, new_only, from_base)) in cases.iter().enumerate() {
+        let r = Runner::new(&format!("pr-defaults-{i}"));
+        let mut c = r.script();
+        c.env("TOLLGATE_BIN", recording_bin(&r))
+            .env("GITHUB_EVENT_NAME", event);
+        for (k, v) in inputs.iter() {
+            c.env(k, v);
+        }
+        let o = run(c);
+        assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+        let calls = r.read("calls");
+        let check = calls
+            .lines()
+            .find(|l| l.starts_with("check "))
+            .unwrap_or_else(|| panic!("no check run: {calls}"));
+        assert_eq!(
+            check.contains(" --new-only "),
+            *new_only,
+            "{event} {inputs:?}: {check}"
+        );
+        assert_eq!(
+            check.contains(" --policies-from auto "),
+            *from_base,
+            "{event} {inputs:?}: {check}"
+        );
+    }
+    let r = Runner::new("pr-defaults-bad");
+    let mut c = r.script();
+    c.env("TOLLGATE_BIN", recording_bin(&r))
+        .env("INPUT_NEW_ONLY", "yes");
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stdout(&o).contains("::error title=tollgate::new-only must be auto, true or false"),
+        "{}",
+        stdout(&o)
+    );
+}

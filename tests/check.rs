@@ -84,8 +84,15 @@ fn json_report_has_the_documented_shape_and_exact_locations() {
     );
     assert_eq!(
         v["summary"],
-        serde_json::json!({"files": 2, "documents": 2, "findings": 2, "errors": 0, "suppressed": 0})
+        serde_json::json!({"files": 2, "documents": 2, "findings": 2, "errors": 0, "suppressed": 0,
+                           "pre_existing": 0, "baseline_unmatched": 0})
     );
+    // A fingerprint per finding: 32 hex digits and an occurrence.
+    for f in v["findings"].as_array().unwrap() {
+        let print = f["fingerprint"].as_str().unwrap();
+        assert_eq!(print.len(), 34, "{print}");
+        assert!(print.ends_with(":1"), "{print}");
+    }
     assert_eq!(v["errors"], serde_json::json!([]));
 }
 
@@ -480,7 +487,7 @@ fn project_findings_land_on_the_right_list_item() {
 fn named_files_limit_the_report_not_the_context() {
     // As pre-commit calls it: only the staged files are named, but project rules see the repo.
     let s = Scratch::new("precommit-context");
-    std::fs::create_dir_all(s.path().join(".git")).unwrap();
+    git2::Repository::init(s.path()).unwrap();
     s.write(
         ".github/workflows/ci.yml",
         "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        mode: [DEMO, LIVE]\n    env:\n      GOVERNANCE_MODE: ${{ matrix.mode }}\n    steps:\n      - run: make test\n",

@@ -180,7 +180,7 @@ fn settings_reach_the_policies() {
 #[test]
 fn exclude_inputs_and_discovery_from_a_subfolder() {
     let s = Scratch::new("cfg-exclude");
-    std::fs::create_dir_all(s.path().join(".git")).unwrap();
+    git2::Repository::init(s.path()).unwrap();
     s.write("deploy/api.yaml", DEPLOY);
     s.write("testdata/bad.yaml", DEPLOY);
     s.write("ops/deploy.yaml.tpl", DEPLOY);

@@ -256,6 +256,8 @@ fn waived_outcome(dir: &Path) -> Outcome {
             related: Vec::new(),
             pinpointed: false,
             suppressed: None,
+            identity: None,
+            fingerprint: String::new(),
         });
     }
     outcome.files = v["summary"]["files"].as_u64().unwrap() as usize;
@@ -354,7 +356,7 @@ fn results(dir: &Path) -> Vec<(String, String, u64, String)> {
                 r["ruleId"].as_str().unwrap().to_string(),
                 loc["artifactLocation"]["uri"].as_str().unwrap().to_string(),
                 loc["region"]["startLine"].as_u64().unwrap(),
-                r["partialFingerprints"]["tollgate/v1"]
+                r["partialFingerprints"]["tollgate/v2"]
                     .as_str()
                     .unwrap()
                     .to_string(),

@@ -52,6 +52,12 @@ pub struct Finding {
     pub pinpointed: bool,
     /// Set when a waiver covers the finding.
     pub suppressed: Option<Suppression>,
+    /// What identifies the finding within its file besides its rule, for its fingerprint: the
+    /// document's identity, the path the rule asked for and the canonical JSON of the value
+    /// there (see [`super::fingerprint`]). `None`: the message identifies it.
+    pub identity: Option<String>,
+    /// The finding's fingerprint (set by the check once every finding is known; empty before).
+    pub fingerprint: String,
 }
 
 impl Finding {
@@ -67,6 +73,8 @@ impl Finding {
             related: Vec::new(),
             pinpointed: false,
             suppressed: None,
+            identity: None,
+            fingerprint: String::new(),
         }
     }
 

@@ -1,10 +1,25 @@
-//! Finding fingerprints, for SARIF `partialFingerprints` (and anything else that must recognise
-//! a finding across runs).
+//! Finding fingerprints: what recognises a finding across runs and edits (SARIF
+//! `partialFingerprints`, the JSON report's `fingerprint`, baselines, `--new-only`).
+//!
+//! A fingerprint hashes the rule id, the file, and the finding's [`identity`]: the identity of
+//! its document (for a Kubernetes object `apiVersion`/`kind`/namespace/name, not its index in
+//! the stream), the path the rule asked for (not the ancestor the finding was located at) and
+//! the canonical JSON of the value at that path when it exists. Findings without a path are
+//! identified by their message. Line numbers, source text and (for findings with a path)
+//! message wording are never part of it, so a fingerprint survives edits elsewhere in the file,
+//! reformatting, reworded messages and inserted documents. Identical findings are told apart by
+//! their occurrence: the fingerprint ends in `:N`, the N-th finding with the same hash.
 
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use super::finding::Finding;
-use super::outcome::Outcome;
+use super::span::{path_to_string, Seg};
+
+/// The version of the fingerprint scheme (SARIF's `partialFingerprints` key carries it).
+pub const VERSION: u32 = 2;
 
 /// FNV-1a, 128 bits: small, stable across Rust versions and platforms.
 fn fnv1a128(bytes: &[u8]) -> u128 {
@@ -16,44 +31,165 @@ fn fnv1a128(bytes: &[u8]) -> u128 {
     h
 }
 
-/// The text of a finding's first line, trimmed (empty when the file's text is not known).
-fn line_text<'a>(outcome: &'a Outcome, f: &Finding) -> &'a str {
-    outcome
-        .sources
-        .get(&f.file)
-        .map(|s| s.line_text(f.span.start.line).trim())
-        .unwrap_or("")
+/// JSON with object keys sorted at every level and no whitespace: the same value always gives
+/// the same text, whatever the key order or layout of its source.
+pub fn canonical_json(v: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
 }
 
-/// One fingerprint per finding (in order): a hash of the rule id, the file path and the trimmed
-/// text of the finding's line, then `:N`, the finding's occurrence among those with the same
-/// three. Line numbers are not part of it, so a fingerprint survives lines moving above it; it
-/// changes when the line itself changes or the file is renamed.
-pub fn fingerprints(outcome: &Outcome) -> Vec<String> {
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                write_canonical(&map[k.as_str()], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The value at `path` in `v`, if it exists.
+pub fn value_at<'a>(v: &'a Value, path: &[Seg]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |v, seg| match seg {
+        Seg::Key(k) => v.as_object()?.get(k),
+        Seg::Index(i) => v.as_array()?.get(*i),
+    })
+}
+
+/// A document's identity within its file: `apiVersion/kind/namespace/name` for an object with
+/// a `kind` and a `metadata.name` (Kubernetes and lookalikes), so inserting or reordering
+/// documents does not change it; else its index in the stream (`#N`).
+pub fn document_identity(value: &Value, index: usize) -> String {
+    let s = |p: &[&str]| -> Option<&str> {
+        p.iter()
+            .try_fold(value, |v, k| v.as_object()?.get(*k))
+            .and_then(Value::as_str)
+    };
+    match (s(&["kind"]), s(&["metadata", "name"])) {
+        (Some(kind), Some(name)) => format!(
+            "{}/{kind}/{}/{name}",
+            s(&["apiVersion"]).unwrap_or(""),
+            s(&["metadata", "namespace"]).unwrap_or("")
+        ),
+        _ => format!("#{index}"),
+    }
+}
+
+/// A finding's identity (see [`Finding::identity`]) from its document and the path the rule
+/// asked for.
+pub fn identity(doc_value: &Value, doc_index: usize, path: &[Seg]) -> String {
+    let mut out = document_identity(doc_value, doc_index);
+    out.push('\0');
+    out.push_str(&path_to_string(path));
+    out.push('\0');
+    match value_at(doc_value, path) {
+        Some(v) => write_canonical(v, &mut out),
+        None => out.push_str("(absent)"),
+    }
+    out
+}
+
+/// The hash part of a finding's fingerprint (without the occurrence).
+fn hash(f: &Finding) -> u128 {
+    let mut key = Vec::new();
+    let id = match &f.identity {
+        Some(id) => id.as_str(),
+        None => f.message.as_str(),
+    };
+    let tag = if f.identity.is_some() { "at" } else { "msg" };
+    for part in [f.rule.as_str(), f.file.as_str(), tag, id] {
+        key.extend_from_slice(part.as_bytes());
+        key.push(0);
+    }
+    fnv1a128(&key)
+}
+
+/// One fingerprint per finding (in order): 32 hex digits, `:`, the finding's occurrence among
+/// the findings with the same hash (1-based, in the order given).
+pub fn compute(findings: &[Finding]) -> Vec<String> {
     let mut seen: HashMap<u128, usize> = HashMap::new();
-    outcome
-        .findings
+    findings
         .iter()
         .map(|f| {
-            let mut key = Vec::new();
-            for part in [f.rule.as_str(), f.file.as_str(), line_text(outcome, f)] {
-                key.extend_from_slice(part.as_bytes());
-                key.push(0);
-            }
-            let h = fnv1a128(&key);
+            let h = hash(f);
             let n = seen.entry(h).or_insert(0);
             *n += 1;
-            format!("{h:032x}:{n}")
+            let mut s = String::with_capacity(40);
+            let _ = write!(s, "{h:032x}:{n}");
+            s
         })
         .collect()
+}
+
+/// Sets every finding's `fingerprint` (call once the findings are sorted).
+pub fn assign(findings: &mut [Finding]) {
+    let prints = compute(findings);
+    for (f, print) in findings.iter_mut().zip(prints) {
+        f.fingerprint = print;
+    }
+}
+
+/// The fingerprints of `findings`: those set by the check, or computed when some are missing
+/// (an outcome built by hand).
+pub fn fingerprints(findings: &[Finding]) -> Vec<String> {
+    if findings.iter().all(|f| !f.fingerprint.is_empty()) {
+        findings.iter().map(|f| f.fingerprint.clone()).collect()
+    } else {
+        compute(findings)
+    }
+}
+
+/// One entry of a baseline file (`.tollgate-baseline.json`): a finding known and accepted.
+/// `rule`, `file` and `path` are there for people reading the file and for moving entries with
+/// renamed files; matching uses the fingerprint.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    pub file: String,
+    pub rule: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub fingerprint: String,
+}
+
+impl BaselineEntry {
+    pub fn of(f: &Finding) -> BaselineEntry {
+        BaselineEntry {
+            file: f.file.clone(),
+            rule: f.rule.clone(),
+            path: f.path.clone(),
+            fingerprint: f.fingerprint.clone(),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Finding, Pos, Severity, SourceFile, Span};
+    use crate::model::{Finding, Pos, Severity, Span};
+    use serde_json::json;
 
-    fn finding(file: &str, line: u32) -> Finding {
+    fn finding(file: &str, line: u32, identity: Option<String>, message: &str) -> Finding {
         let p = |column| Pos {
             line,
             column,
@@ -62,7 +198,7 @@ mod tests {
         Finding {
             rule: "team-rule".into(),
             severity: Severity::Warning,
-            message: "m".into(),
+            message: message.into(),
             file: file.into(),
             span: Span::new(p(1), p(5)),
             path: None,
@@ -70,35 +206,100 @@ mod tests {
             related: Vec::new(),
             pinpointed: false,
             suppressed: None,
+            identity,
+            fingerprint: String::new(),
         }
     }
 
-    fn outcome(text: &str, lines: &[u32]) -> Outcome {
-        let mut o = Outcome::default();
-        o.sources.insert(
-            "a.yml".into(),
-            SourceFile::new("a.yml".into(), text.to_string()),
-        );
-        o.findings = lines.iter().map(|l| finding("a.yml", *l)).collect();
-        o
+    fn segs(keys: &[&str]) -> Vec<Seg> {
+        keys.iter().map(|k| Seg::from(*k)).collect()
     }
 
     #[test]
-    fn fingerprints_ignore_line_numbers_and_count_repeats() {
-        let before = fingerprints(&outcome("x: 1\nimage: latest\n", &[2]));
-        let after = fingerprints(&outcome("# new\n\nx: 1\n  image: latest\n", &[4]));
+    fn canonical_json_sorts_keys_at_every_level() {
+        let a = json!({"b": [1, {"y": 2, "x": "s"}], "a": null});
+        assert_eq!(canonical_json(&a), r#"{"a":null,"b":[1,{"x":"s","y":2}]}"#);
+        let b: Value = serde_json::from_str(r#"{ "a" : null , "b":[1,{"x":"s","y":2}] }"#).unwrap();
+        assert_eq!(canonical_json(&a), canonical_json(&b));
+    }
+
+    #[test]
+    fn kubernetes_documents_are_identified_by_kind_namespace_and_name() {
+        let d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                       "metadata": {"name": "api", "namespace": "prod"}});
+        assert_eq!(document_identity(&d, 3), "apps/v1/Deployment/prod/api");
+        assert_eq!(
+            document_identity(&d, 3),
+            document_identity(&d, 0),
+            "the index does not matter"
+        );
+        assert_eq!(document_identity(&json!({"services": {}}), 2), "#2");
+    }
+
+    #[test]
+    fn identity_uses_the_requested_path_and_the_value_there() {
+        let d = json!({"kind": "Pod", "metadata": {"name": "p"},
+                       "spec": {"containers": [{"image": "a:latest"}]}});
+        let path = vec![
+            Seg::from("spec"),
+            Seg::from("containers"),
+            Seg::Index(0),
+            Seg::from("image"),
+        ];
+        let id = identity(&d, 0, &path);
+        assert!(
+            id.ends_with("\0spec.containers[0].image\0\"a:latest\""),
+            "{id:?}"
+        );
+        // A path that does not exist (a missing field) is part of the identity as absent.
+        let missing = identity(&d, 0, &segs(&["spec", "securityContext"]));
+        assert!(missing.ends_with("\0(absent)"), "{missing:?}");
+        let mut other = d.clone();
+        other["spec"]["containers"][0]["image"] = json!("a:1.2");
+        assert_ne!(identity(&other, 0, &path), id);
+    }
+
+    #[test]
+    fn fingerprints_ignore_lines_and_messages_and_count_repeats() {
+        let id = || Some("#0\0x\0one".to_string());
+        let before = compute(&[finding("a.yml", 2, id(), "old wording")]);
+        let after = compute(&[finding("a.yml", 40, id(), "new wording")]);
         assert_eq!(before, after);
-        let changed = fingerprints(&outcome("x: 1\nimage: pinned\n", &[2]));
-        assert_ne!(before, changed);
-        let twice = fingerprints(&outcome("image: latest\nimage: latest\n", &[1, 2]));
+        let elsewhere = compute(&[finding("b.yml", 2, id(), "old wording")]);
+        assert_ne!(before, elsewhere, "the file is part of it");
+        let twice = compute(&[
+            finding("a.yml", 1, id(), "m"),
+            finding("a.yml", 9, id(), "m"),
+        ]);
+        assert_eq!(twice[0], before[0]);
         assert_eq!(
             twice[0].split_once(':').unwrap().0,
             twice[1].split_once(':').unwrap().0
         );
-        assert!(
-            twice[0].ends_with(":1") && twice[1].ends_with(":2"),
-            "{twice:?}"
-        );
-        assert_eq!(twice[0], before[0]);
+        assert!(twice[1].ends_with(":2"), "{twice:?}");
+        // Without an identity, the message identifies the finding.
+        let a = compute(&[finding("a.yml", 1, None, "one")]);
+        let b = compute(&[finding("a.yml", 7, None, "one")]);
+        let c = compute(&[finding("a.yml", 1, None, "two")]);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a[0].len(), 34, "{a:?}");
+    }
+
+    #[test]
+    fn assigned_fingerprints_are_kept() {
+        let mut fs = vec![
+            finding("a.yml", 1, None, "one"),
+            finding("a.yml", 2, None, "one"),
+        ];
+        assign(&mut fs);
+        assert!(fs[1].fingerprint.ends_with(":2"));
+        // Dropping the first keeps the second's fingerprint (no renumbering).
+        let rest = fs.split_off(1);
+        assert_eq!(fingerprints(&rest), vec![fs_print(&rest[0])]);
+    }
+
+    fn fs_print(f: &Finding) -> String {
+        f.fingerprint.clone()
     }
 }

@@ -24,7 +24,7 @@ pub use finding::{
     Diagnostic, Finding, RawFinding, Related, Severity, Suppression, SuppressionKind,
 };
 pub use kind::Kind;
-pub use outcome::Outcome;
+pub use outcome::{DiffInfo, NewWaiver, Outcome};
 pub use rule::{RuleMeta, Scope};
 pub use source_file::{SourceFile, Sources};
 pub use span::{path_to_string, Children, LineIndex, Pos, Seg, Span, SpanNode};

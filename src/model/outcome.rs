@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::finding::{Diagnostic, Finding, Severity};
+use super::fingerprint::BaselineEntry;
 use super::kind::Kind;
 use super::source_file::Sources;
 
@@ -17,6 +18,43 @@ pub struct Outcome {
     pub sources: Sources,
     /// The kinds of the documents each checked file holds (by display path).
     pub file_kinds: BTreeMap<String, BTreeSet<Kind>>,
+    /// Findings left out as pre-existing (listed in the baseline).
+    pub pre_existing: usize,
+    /// The baseline's display path, when one was applied.
+    pub baseline: Option<String>,
+    /// Baseline entries that matched no finding (paid-off debt), sorted.
+    pub baseline_unmatched: Vec<BaselineEntry>,
+    /// Set when the check was scoped to a diff (`--new-only`, `--changed-files`).
+    pub diff: Option<DiffInfo>,
+    /// Policy files (config, policies, data, baseline) the working tree changes while the
+    /// policies come from a revision (`--policies-from`): they take effect after merge.
+    pub policy_changes: Vec<String>,
+    /// Inline waivers the diff adds (they apply unless `--no-new-waivers`).
+    pub new_waivers: Vec<NewWaiver>,
+}
+
+/// An inline waiver that the diff adds.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct NewWaiver {
+    pub file: String,
+    pub line: u32,
+    /// The rules of the findings it covers.
+    pub rules: Vec<String>,
+    pub reason: Option<String>,
+    pub expires: Option<String>,
+    /// Whether it applies (`false` with `--no-new-waivers`).
+    pub applied: bool,
+}
+
+/// What a diff-scoped check compared against.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiffInfo {
+    /// How the base was named (`origin/main`, …).
+    pub base: String,
+    /// `--changed-files` (else `--new-only`).
+    pub changed_files: bool,
+    /// How many checked files the diff touches (changed, added, renamed or deleted).
+    pub touched_checked: usize,
 }
 
 impl Outcome {

@@ -135,6 +135,31 @@ pub fn assemble(
     (sources, errors)
 }
 
+/// [`assemble`] with the team's sources already read (from a git tree by `--policies-from`).
+pub fn assemble_sources(
+    mut sources: Vec<PolicySource>,
+    no_builtin: bool,
+    tests: bool,
+) -> Vec<PolicySource> {
+    if no_builtin {
+        sources.extend(builtin_library());
+    } else {
+        sources.extend(builtin_sources(tests));
+    }
+    dedup_sources(&mut sources);
+    sources
+}
+
+/// Whether a file under a policy folder is a policy `dir_sources` would read (`rel`: its path
+/// below the folder).
+pub fn is_policy_file(rel: &str, tests: bool) -> bool {
+    let mut parts: Vec<&str> = rel.split('/').collect();
+    let name = parts.pop().unwrap_or("");
+    name.ends_with(".rego")
+        && (tests || !name.ends_with("_test.rego"))
+        && !parts.iter().any(|d| *d == "fixtures" || d.starts_with('.'))
+}
+
 /// The README of a built-in rule folder (`kubernetes/probes`).
 pub fn builtin_readme(category_rule: &str) -> Option<String> {
     let want = format!("{category_rule}/README.md");

@@ -40,6 +40,9 @@ pub fn counts(ctx: &Context<'_>) -> String {
     if waived > 0 {
         let _ = write!(s, ", {waived} waived");
     }
+    if let Some(left_out) = left_out(ctx) {
+        let _ = write!(s, ", {left_out}");
+    }
     if !o.errors.is_empty() {
         let _ = write!(
             s,
@@ -53,6 +56,88 @@ pub fn counts(ctx: &Context<'_>) -> String {
     }
     let _ = write!(s, "; {} checked", plural(o.files, "file", "files"));
     s
+}
+
+/// What a diff-scoped check or a baseline left out, for the counts line: `4 pre-existing left
+/// out (not new since `origin/main`), 1 baseline entry no longer matches anything`; `None`
+/// when neither was used.
+pub fn left_out(ctx: &Context<'_>) -> Option<String> {
+    let o = ctx.outcome;
+    if o.baseline.is_none() && o.diff.is_none() {
+        return None;
+    }
+    let mut why = Vec::new();
+    if let Some(d) = &o.diff {
+        why.push(if d.changed_files {
+            format!("outside the files changed since {}", d.base)
+        } else {
+            format!("not new since {}", d.base)
+        });
+    }
+    if o.baseline.is_some() {
+        why.push("baseline".to_string());
+    }
+    let mut s = format!(
+        "{} pre-existing left out ({})",
+        o.pre_existing,
+        why.join("; ")
+    );
+    if let Some(d) = o.diff.as_ref().filter(|d| d.touched_checked == 0) {
+        let _ = write!(s, ", the diff against {} touches no checked file", d.base);
+    }
+    if !o.baseline_unmatched.is_empty() {
+        let _ = write!(
+            s,
+            ", {} no longer {} anything",
+            plural(
+                o.baseline_unmatched.len(),
+                "baseline entry",
+                "baseline entries"
+            ),
+            if o.baseline_unmatched.len() == 1 {
+                "matches"
+            } else {
+                "match"
+            }
+        );
+    }
+    Some(s)
+}
+
+/// The sentence about policy changes that wait for the merge (`--policies-from`), if any.
+pub fn policy_changes_note(ctx: &Context<'_>) -> Option<String> {
+    let o = ctx.outcome;
+    (!o.policy_changes.is_empty()).then(|| {
+        format!(
+            "policy changes in this pull request take effect after merge: {}",
+            o.policy_changes.join(", ")
+        )
+    })
+}
+
+/// One line per inline waiver the diff adds: `deploy/api.yaml:12 (k8s-probes): reason, expires
+/// 2026-01-31`.
+pub fn new_waiver_lines(ctx: &Context<'_>) -> Vec<String> {
+    ctx.outcome
+        .new_waivers
+        .iter()
+        .map(|w| {
+            let mut s = format!("{}:{} ({})", w.file, w.line, w.rules.join(", "));
+            match &w.reason {
+                Some(r) => {
+                    let _ = write!(s, ": {r}");
+                }
+                None => s.push_str(": no reason given"),
+            }
+            if let Some(e) = &w.expires {
+                let _ = write!(s, ", expires {e}");
+            }
+            if !w.applied {
+                s.push_str(" (not applied: --no-new-waivers)");
+            }
+            s
+        })
+        .collect()
 }
 
 /// Percent-encodes a relative path for a URL (keeps unreserved characters and `/`).

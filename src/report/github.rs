@@ -119,6 +119,16 @@ impl Report for Github {
                 escape_data(&d.message)
             );
         }
+        if let Some(n) = super::common::policy_changes_note(ctx) {
+            let _ = writeln!(out, "::notice title=tollgate::{}", escape_data(&n));
+        }
+        for w in super::common::new_waiver_lines(ctx) {
+            let _ = writeln!(
+                out,
+                "::notice title=tollgate::{}",
+                escape_data(&format!("waiver added by this pull request: {w}"))
+            );
+        }
         let _ = writeln!(out, "tollgate: {}", counts(ctx));
         let hidden = hidden_annotations(ctx);
         if hidden > 0 {

@@ -155,11 +155,31 @@ impl Report for Human {
         let count = |s: Severity| o.active().filter(|f| f.severity == s).count();
         let active = o.active().count();
         let suppressed = o.suppressed_count();
-        let waived = if suppressed > 0 {
+        let mut waived = if suppressed > 0 {
             format!(", {suppressed} waived")
         } else {
             String::new()
         };
+        if let Some(left_out) = super::common::left_out(ctx) {
+            waived.push_str(", ");
+            waived.push_str(&left_out);
+        }
+        if let Some(n) = super::common::policy_changes_note(ctx) {
+            let _ = writeln!(out, "note: {n}");
+        }
+        for w in super::common::new_waiver_lines(ctx) {
+            let _ = writeln!(out, "note: waiver added by this pull request: {w}");
+        }
+        for e in &o.baseline_unmatched {
+            let _ = writeln!(
+                out,
+                "note: {}: baseline entry for {} at {}{} matches nothing any more (`tollgate baseline --prune` drops it)",
+                o.baseline.as_deref().unwrap_or_default(),
+                e.rule,
+                e.file,
+                e.path.as_deref().map(|p| format!(" ({p})")).unwrap_or_default()
+            );
+        }
         let _ = writeln!(
             out,
             "tollgate: {} finding{} ({} error, {} warning, {} note{waived}), {} policy or configuration error{}; {} file{} and {} document{} checked",

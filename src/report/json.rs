@@ -5,8 +5,19 @@
 //!  "findings": [{"rule", "severity", "message", "file", "line", "column",
 //!                "end_line", "end_column", "path"}],
 //!  "errors": [{"message", "file", "line", "column"}],
-//!  "summary": {"files", "documents", "findings", "errors", "suppressed"}}
+//!  "summary": {"files", "documents", "findings", "errors", "suppressed", "pre_existing",
+//!              "baseline_unmatched"}}
 //! ```
+//!
+//! Each finding has a `fingerprint` (see `model::fingerprint`); with `--baseline`, the findings
+//! it lists are left out (`summary.pre_existing` counts them) and `"baseline": {"file",
+//! "unmatched": [{"file", "rule", "path", "fingerprint"}]}` lists its entries that match
+//! nothing any more (`summary.baseline_unmatched` counts them). With `--new-only` or
+//! `--changed-files`, `"diff": {"base", "mode", "touched_files"}` says what was compared, and
+//! `summary.pre_existing` also counts the findings left out as not new. `policy_changes` lists
+//! the policy files a pull request changes (with `--policies-from`: not applied until merge) and
+//! `new_waivers` the inline waivers the diff adds (`{"file", "line", "rules", "reason",
+//! "expires", "applied"}`).
 //!
 //! Waived findings stay in `findings` with `"suppressed": {"kind": "inline"|"config", "reason",
 //! "expires", "source": "file:line"}`; `summary.findings` counts the others.
@@ -14,7 +25,8 @@
 use serde::Serialize;
 
 use super::{Context, Report};
-use crate::model::{Diagnostic, Suppression};
+use crate::model::fingerprint::{fingerprints, BaselineEntry};
+use crate::model::{Diagnostic, NewWaiver, Suppression};
 
 pub struct Json;
 
@@ -53,6 +65,7 @@ struct FindingOut<'a> {
     located_by: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a Suppression>,
+    fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -63,6 +76,16 @@ struct Summary {
     findings: usize,
     errors: usize,
     suppressed: usize,
+    /// Findings left out because the baseline lists them.
+    pre_existing: usize,
+    /// Baseline entries that match no finding.
+    baseline_unmatched: usize,
+}
+
+#[derive(Serialize)]
+struct BaselineOut<'a> {
+    file: &'a str,
+    unmatched: &'a [BaselineEntry],
 }
 
 #[derive(Serialize)]
@@ -72,15 +95,33 @@ struct Out<'a> {
     findings: Vec<FindingOut<'a>>,
     errors: &'a [Diagnostic],
     summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<DiffOut<'a>>,
+    /// Policy files the working tree changes (with `--policies-from`; effective after merge).
+    policy_changes: &'a [String],
+    /// Inline waivers the diff adds.
+    new_waivers: &'a [NewWaiver],
+}
+
+#[derive(Serialize)]
+struct DiffOut<'a> {
+    base: &'a str,
+    mode: &'static str,
+    /// Checked files the diff touches.
+    touched_files: usize,
 }
 
 impl Report for Json {
     fn render(&self, ctx: &Context<'_>) -> String {
         let o = ctx.outcome;
+        let prints = fingerprints(&o.findings);
         let findings = o
             .findings
             .iter()
-            .map(|f| FindingOut {
+            .zip(prints)
+            .map(|(f, fingerprint)| FindingOut {
                 rule: &f.rule,
                 severity: f.severity.name(),
                 message: &f.message,
@@ -104,6 +145,7 @@ impl Report for Json {
                     .collect(),
                 located_by: f.pinpointed.then_some("search"),
                 suppressed: f.suppressed.as_ref(),
+                fingerprint,
             })
             .collect();
         let out = Out {
@@ -120,7 +162,24 @@ impl Report for Json {
                 findings: o.active().count(),
                 errors: o.errors.len(),
                 suppressed: o.suppressed_count(),
+                pre_existing: o.pre_existing,
+                baseline_unmatched: o.baseline_unmatched.len(),
             },
+            baseline: o.baseline.as_deref().map(|file| BaselineOut {
+                file,
+                unmatched: &o.baseline_unmatched,
+            }),
+            diff: o.diff.as_ref().map(|d| DiffOut {
+                base: &d.base,
+                mode: if d.changed_files {
+                    "changed-files"
+                } else {
+                    "new-only"
+                },
+                touched_files: d.touched_checked,
+            }),
+            policy_changes: &o.policy_changes,
+            new_waivers: &o.new_waivers,
         };
         let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
         s.push('\n');

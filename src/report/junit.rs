@@ -247,8 +247,21 @@ impl Report for Junit {
             }
             let _ = writeln!(body, "    </testcase>\n  </testsuite>");
         }
+        // What a baseline or a diff mode left out, and policy changes waiting for the merge,
+        // as comments: JUnit has no place for them, and readers ignore comments.
+        let mut notes = String::new();
+        for n in super::common::left_out(ctx)
+            .into_iter()
+            .chain(super::common::policy_changes_note(ctx))
+        {
+            let _ = writeln!(
+                notes,
+                "<!-- tollgate: {} -->",
+                escape(&n).replace("--", "- -")
+            );
+        }
         format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tollgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n{body}</testsuites>\n"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{notes}<testsuites name=\"tollgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n{body}</testsuites>\n"
         )
     }
 }

@@ -206,6 +206,37 @@ pub fn overview(ctx: &Context<'_>, links: &Links, note: Option<&str>) -> String 
         out.push_str(&table);
         out.push('\n');
     }
+    if let Some(n) = super::common::policy_changes_note(ctx) {
+        let _ = writeln!(out, "> {}\n", escape(&n));
+    }
+    let waivers = super::common::new_waiver_lines(ctx);
+    if !waivers.is_empty() {
+        out.push_str("### Waivers added by this pull request\n\n");
+        for w in &waivers {
+            let _ = writeln!(out, "- {}", escape(w));
+        }
+        out.push('\n');
+    }
+    if !o.baseline_unmatched.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Paid-off baseline entries\n\nThese entries of {} match nothing any more; `tollgate baseline --prune` drops them.\n",
+            code(o.baseline.as_deref().unwrap_or_default())
+        );
+        for e in &o.baseline_unmatched {
+            let _ = writeln!(
+                out,
+                "- {} in {}{}",
+                code(&e.rule),
+                code(&e.file),
+                e.path
+                    .as_deref()
+                    .map(|p| format!(" at {}", code(p)))
+                    .unwrap_or_default()
+            );
+        }
+        out.push('\n');
+    }
     if !o.errors.is_empty() {
         out.push_str("### Policy or configuration errors\n\n");
         for d in &o.errors {
@@ -295,6 +326,8 @@ mod tests {
             related: Vec::new(),
             pinpointed: false,
             suppressed: None,
+            identity: None,
+            fingerprint: String::new(),
         }
     }
 

@@ -29,7 +29,7 @@ pub struct Sarif;
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The key of tollgate's fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "tollgate/v1";
+pub const FINGERPRINT_KEY: &str = "tollgate/v2";
 
 #[derive(Serialize)]
 struct Text {
@@ -174,6 +174,8 @@ struct Run {
     column_kind: &'static str,
     results: Vec<ResultOut>,
     invocations: Vec<Invocation>,
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    properties: Map<String, Value>,
 }
 
 #[derive(Serialize)]
@@ -397,7 +399,7 @@ pub fn render_with(ctx: &Context<'_>, root: Option<String>) -> String {
         .enumerate()
         .map(|(i, d)| (d.id.as_str(), i))
         .collect();
-    let prints = fingerprints(o);
+    let prints = fingerprints(&o.findings);
     let results = o
         .findings
         .iter()
@@ -483,11 +485,43 @@ pub fn render_with(ctx: &Context<'_>, root: Option<String>) -> String {
                 execution_successful: o.errors.is_empty(),
                 tool_execution_notifications: notifications,
             }],
+            properties: run_properties(o),
         }],
     };
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The run's properties: with a baseline, how many findings it left out as pre-existing and
+/// how many of its entries match nothing any more.
+fn run_properties(o: &crate::model::Outcome) -> Map<String, Value> {
+    let mut p = Map::new();
+    if let Some(d) = &o.diff {
+        p.insert("diffBase".into(), Value::String(d.base.clone()));
+        p.insert("preExisting".into(), Value::from(o.pre_existing));
+    }
+    if !o.policy_changes.is_empty() {
+        p.insert(
+            "policyChanges".into(),
+            Value::from(o.policy_changes.clone()),
+        );
+    }
+    if !o.new_waivers.is_empty() {
+        p.insert(
+            "newWaivers".into(),
+            serde_json::to_value(&o.new_waivers).unwrap_or_default(),
+        );
+    }
+    if let Some(file) = &o.baseline {
+        p.insert("baseline".into(), Value::String(file.clone()));
+        p.insert("preExisting".into(), Value::from(o.pre_existing));
+        p.insert(
+            "baselineUnmatched".into(),
+            Value::from(o.baseline_unmatched.len()),
+        );
+    }
+    p
 }
 
 impl Report for Sarif {
