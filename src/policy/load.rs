@@ -41,6 +41,7 @@ fn new_engine(opts: &LoadOptions) -> Engine {
     let mut engine = Engine::new();
     engine.set_strict_builtin_errors(false);
     super::builtins::register(&mut engine, &opts.read_roots);
+    super::opa_builtins::register(&mut engine);
     engine
 }
 
