@@ -48,7 +48,10 @@ fn sources(modules: &Map<String, Value>) -> Vec<PolicySource> {
 }
 
 fn eval_cases(cases: &Value) -> Value {
-    let sets = cases["module_sets"].as_object().cloned().unwrap_or_default();
+    let sets = cases["module_sets"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let mut loaded: BTreeMap<String, PolicySet> = BTreeMap::new();
     let mut out = Map::new();
     for case in cases["cases"].as_array().cloned().unwrap_or_default() {
@@ -136,10 +139,8 @@ fn pack_cases(dir: &Path, today: &str) -> Value {
         let mut case_dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
         case_dirs.sort();
         for case_dir in case_dirs.into_iter().filter(|p| p.is_dir()) {
-            let (candidates, _) = discover::discover(
-                std::slice::from_ref(&case_dir),
-                &DiscoverOptions::default(),
-            );
+            let (candidates, _) =
+                discover::discover(std::slice::from_ref(&case_dir), &DiscoverOptions::default());
             let loaded = read::load_all(
                 &candidates,
                 tollgate::check::DEFAULT_MAX_FILE_SIZE,

@@ -54,6 +54,17 @@ pub enum RegoVersion {
     V1,
 }
 
+impl RegoVersion {
+    /// As `LoadOptions::rego_v0` takes it: `None` detects per file.
+    pub fn rego_v0(self) -> Option<bool> {
+        match self {
+            RegoVersion::Auto => None,
+            RegoVersion::V0 => Some(true),
+            RegoVersion::V1 => Some(false),
+        }
+    }
+}
+
 /// Policy options shared by `check`, `test` and `rules`.
 #[derive(Args, Debug, Clone)]
 pub struct PolicyArgs {
@@ -160,6 +171,9 @@ pub struct TestArgs {
     /// The date expiry checks use in fixture runs (YYYY-MM-DD).
     #[arg(long, value_parser = parse_date)]
     pub today: Option<String>,
+    /// Rego syntax of the tested policies, as for `check`.
+    #[arg(long, value_enum, default_value_t = RegoVersion::Auto)]
+    pub rego_version: RegoVersion,
 }
 
 #[derive(Args, Debug)]
@@ -436,6 +450,7 @@ fn run_test(args: TestArgs) -> i32 {
         data,
         namespaces: args.namespaces.clone(),
         today: args.today.clone().unwrap_or_else(crate::model::today),
+        rego_v0: args.rego_version.rego_v0(),
     });
     errors.extend(report.errors);
     for e in &errors {

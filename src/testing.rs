@@ -275,6 +275,9 @@ pub struct TestOptions {
     pub namespaces: Vec<String>,
     /// The date expiry checks use in fixture runs.
     pub today: String,
+    /// Force Rego v0 (`Some(true)`) or v1 (`Some(false)`) for the tested policies; `None`
+    /// detects per file, as `tollgate check --rego-version`.
+    pub rego_v0: Option<bool>,
 }
 
 /// The results of a test run.
@@ -307,7 +310,7 @@ pub fn run(opts: &TestOptions) -> TestReport {
         &sources,
         &LoadOptions {
             tests: true,
-            rego_v0: None,
+            rego_v0: opts.rego_v0,
             read_roots: vec![PathBuf::from(".")],
         },
     );

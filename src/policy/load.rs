@@ -20,10 +20,12 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
-    /// Whether `src` is read as Rego v0: as forced, else detected (built-in rules are v1).
+    /// Whether `src` is read as Rego v0: built-in rules are v1; others as forced, else detected.
     fn is_v0(&self, src: &PolicySource) -> bool {
-        self.rego_v0
-            .unwrap_or_else(|| !src.builtin && rego_text::looks_like_v0(&src.text))
+        !src.builtin
+            && self
+                .rego_v0
+                .unwrap_or_else(|| rego_text::looks_like_v0(&src.text))
     }
 }
 

@@ -328,7 +328,10 @@ pub fn register(engine: &mut Engine) {
                     }
                     "strings.render_template" => {
                         let t = string_arg(n, &args, 0)?;
-                        Value::from(render_template(&t, args.get(1).unwrap_or(&Value::Undefined))?)
+                        Value::from(render_template(
+                            &t,
+                            args.get(1).unwrap_or(&Value::Undefined),
+                        )?)
                     }
                     "io.jwt.decode" => jwt_decode(&string_arg(n, &args, 0)?)?,
                     hmac_name => {

@@ -58,12 +58,21 @@ pub fn tests(text: &str) -> Vec<(String, usize)> {
     out
 }
 
-/// True for a Rego v0 file: it neither imports `rego.v1` nor uses the v1 keywords `if` and
-/// `contains`, and it has rule bodies (`{`).
+/// True for a Rego v0 file: it imports `future.keywords` (v0 syntax with the v1 keywords; in
+/// v1, `deny[msg] if {…}` would mean another thing) without `rego.v1`; or it neither imports
+/// `rego.v1` nor uses the v1 keywords `if` and `contains`, and it has rule bodies (`{`).
 pub fn looks_like_v0(text: &str) -> bool {
-    static V1: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?m)^\s*import\s+(rego\.v1|future\.keywords)|\bif\s*\{|\bcontains\b|\bif\s+\w")
-            .unwrap()
-    });
-    !V1.is_match(text) && text.contains('{')
+    static REGO_V1: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?m)^\s*import\s+rego\.v1\b").unwrap());
+    static FUTURE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?m)^\s*import\s+future\.keywords\b").unwrap());
+    static V1_KEYWORDS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\bif\s*\{|\bcontains\b|\bif\s+\w").unwrap());
+    if REGO_V1.is_match(text) {
+        return false;
+    }
+    if FUTURE.is_match(text) {
+        return true;
+    }
+    !V1_KEYWORDS.is_match(text) && text.contains('{')
 }
