@@ -4,11 +4,15 @@
 //! - `crypto.md5`, `crypto.sha1`, `crypto.sha256`: hex digests of a string;
 //! - `crypto.hmac.md5`, `crypto.hmac.sha1`, `crypto.hmac.sha256`, `crypto.hmac.sha512`
 //!   (`x`, `key`), and `crypto.hmac.equal` (constant-time comparison);
-//! - `regex.globs_match(a, b)`: whether two glob-like patterns (`.`, `[…]`, `*`, `+`, `?`)
-//!   match a common string;
+//! - `regex.globs_match(a, b)`: whether two glob-like patterns match a common string; as in
+//!   OPA only `.`, `[…]` (with `-` ranges), `*`, `+` and `\` are special, and `*` repeats its
+//!   token one or more times, as OPA's implementation does;
 //! - `strings.render_template(template, vars)`: Go templates' `{{.name}}` / `{{.a.b}}`
 //!   substitutions (anything else is an error, never a wrong text);
-//! - `io.jwt.decode(token)`: `[header, payload, signature (hex)]`, without verification.
+//! - `io.jwt.decode(token)`: `[header, payload, signature (hex)]`, without verification;
+//! - `yaml.unmarshal(text)`, `yaml.is_valid(text)` (tollgate's YAML parser; several documents
+//!   are an error, as in OPA);
+//! - `net.cidr_intersects(a, b)`: whether two CIDRs (IPv4 or IPv6) overlap.
 //!
 //! Their results were checked against OPA (`scripts/opa-diff.py`, `tests/opa-diff/`).
 
@@ -30,7 +34,59 @@ pub const ADDED: &[(&str, u8)] = &[
     ("regex.globs_match", 2),
     ("strings.render_template", 2),
     ("io.jwt.decode", 1),
+    ("yaml.unmarshal", 1),
+    ("yaml.is_valid", 1),
+    ("net.cidr_intersects", 2),
 ];
+
+/// One YAML document as JSON.
+fn yaml_value(text: &str) -> Result<serde_json::Value> {
+    let lines = crate::model::LineIndex::new(text);
+    let docs = crate::source::yaml::parse(text, &lines, crate::source::yaml::Limits::default())
+        .map_err(|e| {
+            anyhow!(
+                "yaml.unmarshal: {}:{}: {}",
+                e.pos.line,
+                e.pos.column,
+                e.message
+            )
+        })?;
+    match docs.len() {
+        0 => Ok(serde_json::Value::Null),
+        1 => Ok(docs.into_iter().next().map(|d| d.value).unwrap_or_default()),
+        _ => bail!("yaml.unmarshal: the text holds several documents"),
+    }
+}
+
+/// A CIDR as (address bits, prefix length, address width).
+fn cidr(s: &str) -> Result<(u128, u32, u32)> {
+    let (addr, len) = s
+        .split_once('/')
+        .ok_or_else(|| anyhow!("net.cidr_intersects: invalid CIDR `{s}`"))?;
+    let ip: std::net::IpAddr = addr
+        .parse()
+        .map_err(|_| anyhow!("net.cidr_intersects: invalid CIDR `{s}`"))?;
+    let (bits, width) = match ip {
+        std::net::IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+        std::net::IpAddr::V6(v) => (u128::from(v), 128),
+    };
+    let len: u32 = len
+        .parse()
+        .ok()
+        .filter(|l| *l <= width)
+        .ok_or_else(|| anyhow!("net.cidr_intersects: invalid CIDR `{s}`"))?;
+    Ok((bits, len, width))
+}
+
+fn cidr_intersects(a: &str, b: &str) -> Result<bool> {
+    let (a, la, wa) = cidr(a)?;
+    let (b, lb, wb) = cidr(b)?;
+    if wa != wb {
+        return Ok(false);
+    }
+    let shift = wa - la.min(lb);
+    Ok(shift >= 128 || (a >> shift) == (b >> shift))
+}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -99,11 +155,7 @@ fn glob_tokens(p: &str) -> Result<Vec<Token>> {
         let class = match c {
             '.' => None,
             '[' => {
-                let mut negated = false;
-                if chars.peek() == Some(&'^') {
-                    negated = true;
-                    chars.next();
-                }
+                let negated = false;
                 let mut ranges = Vec::new();
                 loop {
                     let a = match chars.next() {
@@ -129,26 +181,16 @@ fn glob_tokens(p: &str) -> Result<Vec<Token>> {
                 }
                 Some(Class { negated, ranges })
             }
-            '*' | '+' | '?' => {
+            '*' | '+' => {
                 let last = out
                     .last_mut()
                     .ok_or_else(|| anyhow!("`{c}` has nothing to repeat"))?;
-                match c {
-                    '*' => {
-                        last.min = 0;
-                        last.many = true;
-                    }
-                    '+' => last.many = true,
-                    _ => last.min = 0,
-                }
+                last.many = true;
                 continue;
             }
             '\\' => Some(Class::single(
                 chars.next().ok_or_else(|| anyhow!("unterminated escape"))?,
             )),
-            '(' | ')' | '|' | '{' | '}' | '^' | '$' => {
-                bail!("`{c}` is not supported in glob patterns")
-            }
             c => Some(Class::single(c)),
         };
         out.push(Token {
@@ -334,6 +376,15 @@ pub fn register(engine: &mut Engine) {
                         )?)
                     }
                     "io.jwt.decode" => jwt_decode(&string_arg(n, &args, 0)?)?,
+                    "yaml.unmarshal" => Value::from(yaml_value(&string_arg(n, &args, 0)?)?),
+                    "yaml.is_valid" => match args.first() {
+                        Some(Value::String(s)) => Value::from(yaml_value(s).is_ok()),
+                        _ => Value::from(false),
+                    },
+                    "net.cidr_intersects" => Value::from(cidr_intersects(
+                        &string_arg(n, &args, 0)?,
+                        &string_arg(n, &args, 1)?,
+                    )?),
                     hmac_name => {
                         let (x, key) = (string_arg(n, &args, 0)?, string_arg(n, &args, 1)?);
                         Value::from(hmac_hex(hmac_name, x.as_bytes(), key.as_bytes())?)
@@ -355,9 +406,13 @@ mod tests {
         assert!(!m("[a-z]+", "[0-9]+"));
         assert!(m("a.*", "a.b"));
         assert!(!m("abc", "abd"));
-        assert!(m("ab?c", "ac"));
+        // As OPA answers: `?` and `^` are plain characters, `*` repeats at least once.
+        assert!(!m("ab?c", "ac"));
+        assert!(m("a[^b]c", "abc"));
         assert!(!m("ab+c", "ac"));
-        assert!(glob_tokens("(a|b)").is_err());
+        assert!(!m("xa*", "x"));
+        assert!(m("xa*", "xaa"));
+        assert!(glob_tokens("[a").is_err());
     }
 
     #[test]

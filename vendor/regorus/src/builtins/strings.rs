@@ -437,7 +437,8 @@ fn sprintf(span: &Span, params: &[Ref<Expr>], args: &[Value], _strict: bool) -> 
             ('o', Value::Number(f)) if f.is_integer() => {
                 let (sign, v) = get_sign_value(f);
                 s += sign;
-                s += apply_width(width, "0O".to_owned() + &v.format_octal()).as_str()
+                // TOLLGATE PATCH (6): Go's `%o` has no prefix (`%O` has `0o`).
+                s += apply_width(width, v.format_octal()).as_str()
             }
             ('O', Value::Number(f)) if f.is_integer() => {
                 let (sign, v) = get_sign_value(f);
@@ -481,7 +482,8 @@ fn sprintf(span: &Span, params: &[Ref<Expr>], args: &[Value], _strict: bool) -> 
                     _ => bail!(span.error("cannot print large float using g format specified")),
                 };
                 let x = if v == 0.0 { 0 } else { v.abs().log10().floor() as i32 };
-                if v != 0.0 && !(-4..21).contains(&x) {
+                // Go's shortest %g: an exponent below 1e-4 or from 1e6 (`eprec = 6`).
+                if v != 0.0 && !(-4..6).contains(&x) {
                     s += &go_exponent(&format!("{v:e}"));
                 } else {
                     s += format!("{v}").as_str()
