@@ -260,3 +260,61 @@ fn future_keywords_file_is_read_as_v0() {
         Ok(Some(json!(["a", "b"])))
     );
 }
+
+// Row 7: a call of a builtin that does not exist is reported once, when policies are loaded,
+// located at the call; not once per document.
+#[test]
+fn unknown_builtin_is_reported_once_at_the_call() {
+    let s = Scratch::new("opa-unknown-builtin");
+    s.write(
+        "policy/certs.rego",
+        "package main\n\n# graphql.parse(\"not a call in a comment\")\n\
+         deny contains \"bad cert\" if {\n\tcerts := crypto.x509.parse_certificates(input.cert)\n\tcount(certs) == 0\n}\n\n\
+         deny contains \"sha\" if crypto.sha256(input.cert) == \"x\"\n",
+    )
+    .write(
+        "policy/good.rego",
+        "package good\n\ndeny contains {\"msg\": \"cert\", \"path\": [\"cert\"]} if input.cert\n",
+    )
+    .write("a.json", "{\"cert\": \"a\"}\n")
+    .write("b.json", "{\"cert\": \"b\"}\n");
+    let out = run_in(
+        s.path(),
+        &[
+            "check",
+            "--no-builtin",
+            "-p",
+            "policy",
+            "-n",
+            "*",
+            "--format",
+            "json",
+            "a.json",
+            "b.json",
+        ],
+    );
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(2), "{v}");
+    let errors = v["errors"].as_array().cloned().unwrap_or_default();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = &errors[0];
+    assert_eq!(e["file"], "policy/certs.rego", "{e}");
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(5), Some(11)),
+        "{e}"
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("crypto.x509.parse_certificates"),
+        "{e}"
+    );
+    // The other rules still report, on both documents.
+    let found: Vec<String> = locations(&v)
+        .into_iter()
+        .map(|l| l.0 + " " + &l.1)
+        .collect();
+    assert_eq!(found, vec!["good/deny a.json", "good/deny b.json"]);
+}

@@ -36,6 +36,33 @@ pub struct PolicySet {
     pub engine: Engine,
     /// Policy load errors (syntax, METADATA).
     pub errors: Vec<Diagnostic>,
+    /// Functions called but defined nowhere (reported once at load, at each call): evaluation
+    /// errors naming them are not repeated per document.
+    pub unknown_functions: BTreeSet<String>,
+}
+
+/// Calls of dotted names that are neither regorus builtins nor tollgate's extensions, reported
+/// at the call (the engine only finds out when a document reaches it, once per document).
+fn unknown_calls(loaded: &[&PolicySource], errors: &mut Vec<PolicyError>) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for src in loaded {
+        for (name, line, col) in rego_text::dotted_calls(&src.text) {
+            let known = regorus::is_builtin(&name)
+                || super::opa_builtins::ADDED.iter().any(|(n, _)| *n == name)
+                || super::builtins::NAMES.contains(&name.as_str());
+            if !known {
+                errors.push(PolicyError::Engine {
+                    file: src.path.clone(),
+                    message: format!(
+                        "unknown function `{name}`: no builtin of this name exists in tollgate's engine (docs/opa-compatibility.md lists the missing ones)"
+                    ),
+                    at: Some((src.path.clone(), line, col)),
+                });
+                names.insert(name);
+            }
+        }
+    }
+    names
 }
 
 /// A fresh engine with conftest's builtins.
@@ -263,6 +290,7 @@ impl PolicySet {
         if engine.eval_query("true".to_string(), false).is_err() {
             (engine, loaded) = isolate_broken(loaded, opts, &mut errors);
         }
+        let unknown_functions = unknown_calls(&loaded, &mut errors);
         let mut rules: Vec<Rule> = Vec::new();
         for (pkg, mut p) in packages(&loaded, &mut errors) {
             if p.entries.is_empty() {
@@ -278,6 +306,7 @@ impl PolicySet {
             rules,
             engine,
             errors: errors.iter().map(PolicyError::to_diagnostic).collect(),
+            unknown_functions,
         }
     }
 

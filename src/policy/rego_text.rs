@@ -58,6 +58,80 @@ pub fn tests(text: &str) -> Vec<(String, usize)> {
     out
 }
 
+/// The text with comments and string literals blanked out (same length, same lines).
+fn code_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '#' => {
+                out.push(' ');
+                while let Some(&n) = chars.peek() {
+                    if n == '\n' {
+                        break;
+                    }
+                    out.push(if n.is_ascii() { ' ' } else { n });
+                    chars.next();
+                }
+            }
+            '"' | '`' => {
+                out.push(' ');
+                while let Some(n) = chars.next() {
+                    if c == '"' && n == '\\' {
+                        out.push(' ');
+                        if let Some(e) = chars.next() {
+                            out.push(if e == '\n' || !e.is_ascii() { e } else { ' ' });
+                        }
+                        continue;
+                    }
+                    if n == c {
+                        out.push(' ');
+                        break;
+                    }
+                    out.push(if n == '\n' || !n.is_ascii() { n } else { ' ' });
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The calls of dotted names (`crypto.sha256(`) in code, with their 1-based line and column,
+/// leaving out names whose first part is `data`, `input` or an import's alias.
+pub fn dotted_calls(text: &str) -> Vec<(String, u32, u32)> {
+    static CALL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:^|[^\w.])([a-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*\(").unwrap()
+    });
+    static IMPORT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?m)^\s*import\s+([\w.]+)(?:\s+as\s+(\w+))?").unwrap());
+    let code = code_only(text);
+    let aliases: Vec<String> = IMPORT
+        .captures_iter(&code)
+        .map(|c| match c.get(2) {
+            Some(a) => a.as_str().to_string(),
+            None => c[1].rsplit('.').next().unwrap_or_default().to_string(),
+        })
+        .collect();
+    let mut out = Vec::new();
+    for c in CALL.captures_iter(&code) {
+        let m = c.get(1).expect("group 1");
+        let name = m.as_str();
+        let first = name.split('.').next().unwrap_or_default();
+        if first == "data" || first == "input" || aliases.iter().any(|a| a == first) {
+            continue;
+        }
+        let before = &code[..m.start()];
+        let line = before.matches('\n').count() as u32 + 1;
+        let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+            .chars()
+            .count() as u32
+            + 1;
+        out.push((name.to_string(), line, col));
+    }
+    out
+}
+
 /// True for a Rego v0 file: it imports `future.keywords` (v0 syntax with the v1 keywords; in
 /// v1, `deny[msg] if {…}` would mean another thing) without `rego.v1`; or it neither imports
 /// `rego.v1` nor uses the v1 keywords `if` and `contains`, and it has rule bodies (`{`).

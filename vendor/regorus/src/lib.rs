@@ -198,6 +198,12 @@ pub use utils::limits::{
 };
 pub use value::Value;
 
+/// TOLLGATE PATCH (7): whether `name` (`crypto.sha256`) is a builtin of this engine, so that a
+/// call to one that does not exist can be reported when policies are loaded, at the call.
+pub fn is_builtin(name: &str) -> bool {
+    builtins::BUILTINS.contains_key(name) || matches!(name, "print" | "trace")
+}
+
 /// Compiled-pattern caches for the `regex.*` and `glob.*` Rego builtins.
 ///
 /// When the `cache` feature is enabled, compiled patterns are held in
