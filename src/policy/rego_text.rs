@@ -150,3 +150,32 @@ pub fn looks_like_v0(text: &str) -> bool {
     }
     !V1_KEYWORDS.is_match(text) && text.contains('{')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn future_keywords_is_v0_and_rego_v1_is_v1() {
+        assert!(looks_like_v0(
+            "package p\nimport future.keywords.if\ndeny[msg] if { msg := 1 }\n"
+        ));
+        assert!(looks_like_v0("package p\nimport future.keywords\n"));
+        assert!(!looks_like_v0(
+            "package p\nimport rego.v1\nimport future.keywords.if\np if { true }\n"
+        ));
+        assert!(!looks_like_v0("package p\ndeny contains 1 if { true }\n"));
+        assert!(looks_like_v0("package p\ndeny[msg] { msg := 1 }\n"));
+    }
+
+    #[test]
+    fn dotted_calls_skip_comments_strings_data_and_imports() {
+        let text = "package p\nimport data.lib.k8s\nimport data.x as y\n\
+                    # crypto.md5(\"comment\")\n\
+                    r := [crypto.sha256(\"a.b(\"), k8s.name(input), y.f(1), data.z.g(2), f(3)]\n";
+        assert_eq!(
+            dotted_calls(text),
+            vec![("crypto.sha256".to_string(), 5, 7)]
+        );
+    }
+}
