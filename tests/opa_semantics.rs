@@ -318,3 +318,25 @@ fn unknown_builtin_is_reported_once_at_the_call() {
         .collect();
     assert_eq!(found, vec!["good/deny a.json", "good/deny b.json"]);
 }
+
+// `tollgate test --coverage`: per-policy line coverage by the unit tests, as `opa test --coverage`.
+#[test]
+fn test_coverage_reports_uncovered_lines_per_policy() {
+    let s = Scratch::new("opa-coverage");
+    s.write(
+        "p/policy.rego",
+        "package main\n\ndeny contains \"a\" if {\n\tinput.a\n}\n\ndeny contains \"b\" if {\n\tinput.b\n}\n",
+    )
+    .write(
+        "p/policy_test.rego",
+        "package main_test\n\nimport data.main\n\ntest_a if {\n\tmain.deny == {\"a\"} with input as {\"a\": true}\n}\n",
+    );
+    let out = run_in(s.path(), &["test", "p", "--coverage"]);
+    let text = common::stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("coverage p/policy.rego: 75.0% (3/4 lines); not covered: 7\n"),
+        "{text}"
+    );
+    assert!(!text.contains("policy_test.rego:"), "{text}");
+}
