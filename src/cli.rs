@@ -65,6 +65,17 @@ pub enum RegoVersion {
     V1,
 }
 
+impl RegoVersion {
+    /// As `LoadOptions::rego_v0` takes it: `None` detects per file.
+    pub fn rego_v0(self) -> Option<bool> {
+        match self {
+            RegoVersion::Auto => None,
+            RegoVersion::V0 => Some(true),
+            RegoVersion::V1 => Some(false),
+        }
+    }
+}
+
 /// Policy options shared by `check`, `test` and `rules`.
 #[derive(Args, Debug, Clone)]
 pub struct PolicyArgs {
@@ -262,6 +273,12 @@ pub struct TestArgs {
     /// The date expiry checks use in fixture runs (YYYY-MM-DD).
     #[arg(long, value_parser = parse_date)]
     pub today: Option<String>,
+    /// Rego syntax of the tested policies, as for `check`.
+    #[arg(long, value_enum, default_value_t = RegoVersion::Auto)]
+    pub rego_version: RegoVersion,
+    /// Report the line coverage of each policy by the unit tests, as `opa test --coverage`.
+    #[arg(long)]
+    pub coverage: bool,
 }
 
 #[derive(Args, Debug)]
@@ -761,6 +778,52 @@ fn run_explain(id: &str, args: &PolicyArgs) -> i32 {
     }
 }
 
+/// `1-3, 7`: line numbers as ranges.
+fn line_ranges(lines: &std::collections::BTreeSet<u32>) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut iter = lines.iter().copied().peekable();
+    while let Some(start) = iter.next() {
+        let mut end = start;
+        while iter.peek() == Some(&(end + 1)) {
+            end += 1;
+            iter.next();
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+    }
+    out.join(", ")
+}
+
+/// Per-policy line coverage, then the total (the share of evaluable lines a test evaluated).
+fn print_coverage(coverage: &testing::Coverage) {
+    let pct = |c: usize, n: usize| {
+        if c + n == 0 {
+            100.0
+        } else {
+            100.0 * c as f64 / (c + n) as f64
+        }
+    };
+    let (mut all_c, mut all_n) = (0, 0);
+    for (file, (covered, not_covered)) in coverage {
+        let (c, n) = (covered.len(), not_covered.len());
+        all_c += c;
+        all_n += n;
+        print!("coverage {file}: {:.1}% ({c}/{} lines)", pct(c, n), c + n);
+        if n > 0 {
+            print!("; not covered: {}", line_ranges(not_covered));
+        }
+        println!();
+    }
+    println!(
+        "coverage: {:.1}% ({all_c}/{} lines)",
+        pct(all_c, all_n),
+        all_c + all_n
+    );
+}
+
 fn run_test(args: TestArgs) -> i32 {
     let mut errors = Vec::new();
     let data = app::read_data_files(&args.data, &mut errors);
@@ -770,6 +833,8 @@ fn run_test(args: TestArgs) -> i32 {
         data,
         namespaces: args.namespaces.clone(),
         today: args.today.clone().unwrap_or_else(crate::model::today),
+        rego_v0: args.rego_version.rego_v0(),
+        coverage: args.coverage,
     });
     errors.extend(report.errors);
     for e in &errors {
@@ -803,6 +868,9 @@ fn run_test(args: TestArgs) -> i32 {
                 }
             }
         }
+    }
+    if args.coverage {
+        print_coverage(&report.coverage);
     }
     println!("tollgate: {pass} passed, {fail} failed, {skip} skipped");
     if !errors.is_empty() {

@@ -59,6 +59,8 @@ pub fn evaluate_some<'p>(
                 for rule in rules {
                     match policy::evaluate(engine, rule) {
                         Ok(raws) => found.extend(raws.into_iter().map(|r| (i, *rule, r))),
+                        // Reported once, at the call, when the policies were loaded.
+                        Err(e) if calls_unknown(policies, &e.to_string()) => {}
                         Err(e) => {
                             let mut d = e.to_diagnostic();
                             d.message = format!("{} (on {})", d.message, doc.path());
@@ -137,6 +139,14 @@ pub fn evaluate_some<'p>(
         }
     }
     (found, errors)
+}
+
+/// Whether an evaluation error is a call of a function reported unknown at load time.
+fn calls_unknown(policies: &PolicySet, message: &str) -> bool {
+    policies
+        .unknown_functions
+        .iter()
+        .any(|n| message.contains(&format!("could not find function {n}")))
 }
 
 /// conftest's `--combine`: conftest-style rules run once, with `input` the list of

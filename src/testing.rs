@@ -40,9 +40,35 @@ pub struct TestResult {
     pub status: Status,
 }
 
+/// Line coverage of the Rego by the unit tests, per policy file: (covered, not covered) lines.
+pub type Coverage = BTreeMap<String, (BTreeSet<u32>, BTreeSet<u32>)>;
+
 /// Runs every `test_` rule of the `*_test.rego` sources against `set`. Files that failed to
 /// load are left out: their load error is reported once, not as a failure of each test.
 pub fn unit_tests(set: &PolicySet, sources: &[PolicySource]) -> Vec<TestResult> {
+    unit_tests_covered(set, sources, false).0
+}
+
+/// Adds the coverage of one test's evaluation: a line is covered if any test covered it.
+fn merge_coverage(into: &mut Coverage, engine: &regorus::Engine) {
+    let Ok(report) = engine.get_coverage_report() else {
+        return;
+    };
+    for f in report.files {
+        let entry = into.entry(f.path).or_default();
+        entry.0.extend(f.covered);
+        entry.1.extend(f.not_covered);
+    }
+}
+
+/// [`unit_tests`], with the line coverage of the policies when `coverage` is set (as
+/// `opa test --coverage`).
+pub fn unit_tests_covered(
+    set: &PolicySet,
+    sources: &[PolicySource],
+    coverage: bool,
+) -> (Vec<TestResult>, Coverage) {
+    let mut covered = Coverage::new();
     let broken: BTreeSet<&str> = set
         .errors
         .iter()
@@ -68,6 +94,7 @@ pub fn unit_tests(set: &PolicySet, sources: &[PolicySource]) -> Vec<TestResult> 
                 continue;
             }
             let mut engine = set.engine.clone();
+            engine.set_enable_coverage(coverage);
             engine.set_input(regorus::Value::Undefined);
             let status = match engine.eval_rule(full.clone()) {
                 Ok(regorus::Value::Bool(true)) => Status::Pass,
@@ -81,6 +108,9 @@ pub fn unit_tests(set: &PolicySet, sources: &[PolicySource]) -> Vec<TestResult> 
                 },
                 Err(e) => Status::Error(format!("{e:#}")),
             };
+            if coverage {
+                merge_coverage(&mut covered, &engine);
+            }
             out.push(TestResult {
                 name: full,
                 location,
@@ -88,7 +118,10 @@ pub fn unit_tests(set: &PolicySet, sources: &[PolicySource]) -> Vec<TestResult> 
             });
         }
     }
-    out
+    for (covered, not_covered) in covered.values_mut() {
+        not_covered.retain(|l| !covered.contains(l));
+    }
+    (out, covered)
 }
 
 /// Marks of a fixture folder: (file as displayed, line) → rule ids.
@@ -275,6 +308,11 @@ pub struct TestOptions {
     pub namespaces: Vec<String>,
     /// The date expiry checks use in fixture runs.
     pub today: String,
+    /// Force Rego v0 (`Some(true)`) or v1 (`Some(false)`) for the tested policies; `None`
+    /// detects per file, as `tollgate check --rego-version`.
+    pub rego_v0: Option<bool>,
+    /// Measure the line coverage of the policies by the unit tests.
+    pub coverage: bool,
 }
 
 /// The results of a test run.
@@ -283,6 +321,8 @@ pub struct TestReport {
     pub results: Vec<TestResult>,
     /// Policy and data load errors (reported once; the run then fails with exit code 2).
     pub errors: Vec<Diagnostic>,
+    /// Line coverage of the policies (not of the `_test.rego` files), when asked.
+    pub coverage: Coverage,
 }
 
 /// Runs unit and fixture tests of the built-in pack (`dirs` empty) or of the given folders.
@@ -307,7 +347,7 @@ pub fn run(opts: &TestOptions) -> TestReport {
         &sources,
         &LoadOptions {
             tests: true,
-            rego_v0: None,
+            rego_v0: opts.rego_v0,
             read_roots: vec![PathBuf::from(".")],
         },
     );
@@ -330,7 +370,8 @@ pub fn run(opts: &TestOptions) -> TestReport {
     shared.insert("trivyignore".into(), serde_json::json!([]));
     let data_errors = set.set_data(&BTreeMap::new(), shared, &opts.data);
     set.errors.extend(data_errors);
-    let mut results = unit_tests(&set, &sources);
+    let (mut results, mut coverage) = unit_tests_covered(&set, &sources, opts.coverage);
+    coverage.retain(|file, _| !file.ends_with("_test.rego"));
     for root in &roots {
         results.extend(consistency_tests(root));
         for (dir, own) in fixture_dirs(root) {
@@ -364,6 +405,7 @@ pub fn run(opts: &TestOptions) -> TestReport {
     TestReport {
         results,
         errors: set.errors.clone(),
+        coverage,
     }
 }
 

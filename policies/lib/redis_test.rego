@@ -4,7 +4,7 @@ import rego.v1
 
 import data.tollgate.lib.redis
 
-configmap(name, data) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}
+configmap(name, entries) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": entries}
 
 toks(ss, key) := [{"s": s, "key": key} | some s in ss]
 

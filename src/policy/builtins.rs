@@ -69,6 +69,13 @@ fn string_arg(args: &[Value], i: usize, name: &str) -> Result<String> {
     }
 }
 
+/// The builtins registered here.
+pub const NAMES: &[&str] = &[
+    "parse_config",
+    "parse_config_file",
+    "parse_combined_config_files",
+];
+
 /// Registers the builtins on `engine`, reading only under `roots`.
 pub fn register(engine: &mut Engine, roots: &[PathBuf]) {
     let roots: Arc<Vec<PathBuf>> = Arc::new(roots.to_vec());

@@ -20,10 +20,12 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
-    /// Whether `src` is read as Rego v0: as forced, else detected (built-in rules are v1).
+    /// Whether `src` is read as Rego v0: built-in rules are v1; others as forced, else detected.
     fn is_v0(&self, src: &PolicySource) -> bool {
-        self.rego_v0
-            .unwrap_or_else(|| !src.builtin && rego_text::looks_like_v0(&src.text))
+        !src.builtin
+            && self
+                .rego_v0
+                .unwrap_or_else(|| rego_text::looks_like_v0(&src.text))
     }
 }
 
@@ -37,6 +39,33 @@ pub struct PolicySet {
     /// METADATA ids declared in files that failed to load: their error is reported once, and
     /// the configuration does not also call them unknown rules.
     pub unloaded: Vec<String>,
+    /// Functions called but defined nowhere (reported once at load, at each call): evaluation
+    /// errors naming them are not repeated per document.
+    pub unknown_functions: BTreeSet<String>,
+}
+
+/// Calls of dotted names that are neither regorus builtins nor tollgate's extensions, reported
+/// at the call (the engine only finds out when a document reaches it, once per document).
+fn unknown_calls(loaded: &[&PolicySource], errors: &mut Vec<PolicyError>) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for src in loaded {
+        for (name, line, col) in rego_text::dotted_calls(&src.text) {
+            let known = regorus::is_builtin(&name)
+                || super::opa_builtins::ADDED.iter().any(|(n, _)| *n == name)
+                || super::builtins::NAMES.contains(&name.as_str());
+            if !known {
+                errors.push(PolicyError::Engine {
+                    file: src.path.clone(),
+                    message: format!(
+                        "unknown function `{name}`: no builtin of this name exists in tollgate's engine (docs/opa-compatibility.md lists the missing ones)"
+                    ),
+                    at: Some((src.path.clone(), line, col)),
+                });
+                names.insert(name);
+            }
+        }
+    }
+    names
 }
 
 /// A fresh engine with conftest's builtins.
@@ -44,6 +73,7 @@ fn new_engine(opts: &LoadOptions) -> Engine {
     let mut engine = Engine::new();
     engine.set_strict_builtin_errors(false);
     super::builtins::register(&mut engine, &opts.read_roots);
+    super::opa_builtins::register(&mut engine);
     engine
 }
 
@@ -278,6 +308,7 @@ impl PolicySet {
             .filter(|s| !loaded.iter().any(|l| std::ptr::eq(*l, *s)))
             .filter_map(|s| metadata::parse(&s.text).ok().flatten()?.id)
             .collect();
+        let unknown_functions = unknown_calls(&loaded, &mut errors);
         let mut rules: Vec<Rule> = Vec::new();
         for (pkg, mut p) in packages(&loaded, &mut errors) {
             if p.entries.is_empty() {
@@ -294,6 +325,7 @@ impl PolicySet {
             engine,
             errors: errors.iter().map(PolicyError::to_diagnostic).collect(),
             unloaded,
+            unknown_functions,
         }
     }
 

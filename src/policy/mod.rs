@@ -19,6 +19,7 @@ pub mod error;
 pub mod eval;
 pub mod load;
 pub mod metadata;
+pub mod opa_builtins;
 pub mod pack;
 pub mod rego_text;
 

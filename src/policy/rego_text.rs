@@ -58,19 +58,126 @@ pub fn tests(text: &str) -> Vec<(String, usize)> {
     out
 }
 
-/// True for a Rego v0 file: it neither imports `rego.v1` nor uses the v1 keywords `if` and
-/// `contains`, and it has rule bodies (`{`).
-pub fn looks_like_v0(text: &str) -> bool {
-    static V1: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?m)^\s*import\s+(rego\.v1|future\.keywords)|\bif\s*\{|\bcontains\b|\bif\s+\w")
-            .unwrap()
+/// The text with comments and string literals blanked out (same length, same lines).
+fn code_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '#' => {
+                out.push(' ');
+                while let Some(&n) = chars.peek() {
+                    if n == '\n' {
+                        break;
+                    }
+                    out.push(if n.is_ascii() { ' ' } else { n });
+                    chars.next();
+                }
+            }
+            '"' | '`' => {
+                out.push(' ');
+                while let Some(n) = chars.next() {
+                    if c == '"' && n == '\\' {
+                        out.push(' ');
+                        if let Some(e) = chars.next() {
+                            out.push(if e == '\n' || !e.is_ascii() { e } else { ' ' });
+                        }
+                        continue;
+                    }
+                    if n == c {
+                        out.push(' ');
+                        break;
+                    }
+                    out.push(if n == '\n' || !n.is_ascii() { n } else { ' ' });
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The calls of dotted names (`crypto.sha256(`) in code, with their 1-based line and column,
+/// leaving out names whose first part is `data`, `input` or an import's alias.
+pub fn dotted_calls(text: &str) -> Vec<(String, u32, u32)> {
+    static CALL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:^|[^\w.])([a-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*\(").unwrap()
     });
-    !V1.is_match(text) && text.contains('{')
+    static IMPORT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?m)^\s*import\s+([\w.]+)(?:\s+as\s+(\w+))?").unwrap());
+    let code = code_only(text);
+    let aliases: Vec<String> = IMPORT
+        .captures_iter(&code)
+        .map(|c| match c.get(2) {
+            Some(a) => a.as_str().to_string(),
+            None => c[1].rsplit('.').next().unwrap_or_default().to_string(),
+        })
+        .collect();
+    let mut out = Vec::new();
+    for c in CALL.captures_iter(&code) {
+        let m = c.get(1).expect("group 1");
+        let name = m.as_str();
+        let first = name.split('.').next().unwrap_or_default();
+        if first == "data" || first == "input" || aliases.iter().any(|a| a == first) {
+            continue;
+        }
+        let before = &code[..m.start()];
+        let line = before.matches('\n').count() as u32 + 1;
+        let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+            .chars()
+            .count() as u32
+            + 1;
+        out.push((name.to_string(), line, col));
+    }
+    out
+}
+
+/// True for a Rego v0 file: it imports `future.keywords` (v0 syntax with the v1 keywords; in
+/// v1, `deny[msg] if {…}` would mean another thing) without `rego.v1`; or it neither imports
+/// `rego.v1` nor uses the v1 keywords `if` and `contains`, and it has rule bodies (`{`).
+pub fn looks_like_v0(text: &str) -> bool {
+    static REGO_V1: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?m)^\s*import\s+rego\.v1\b").unwrap());
+    static FUTURE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?m)^\s*import\s+future\.keywords\b").unwrap());
+    static V1_KEYWORDS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\bif\s*\{|\bcontains\b|\bif\s+\w").unwrap());
+    if REGO_V1.is_match(text) {
+        return false;
+    }
+    if FUTURE.is_match(text) {
+        return true;
+    }
+    !V1_KEYWORDS.is_match(text) && text.contains('{')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn future_keywords_is_v0_and_rego_v1_is_v1() {
+        assert!(looks_like_v0(
+            "package p\nimport future.keywords.if\ndeny[msg] if { msg := 1 }\n"
+        ));
+        assert!(looks_like_v0("package p\nimport future.keywords\n"));
+        assert!(!looks_like_v0(
+            "package p\nimport rego.v1\nimport future.keywords.if\np if { true }\n"
+        ));
+        assert!(!looks_like_v0("package p\ndeny contains 1 if { true }\n"));
+        assert!(looks_like_v0("package p\ndeny[msg] { msg := 1 }\n"));
+    }
+
+    #[test]
+    fn dotted_calls_skip_comments_strings_data_and_imports() {
+        let text = "package p\nimport data.lib.k8s\nimport data.x as y\n\
+                    # crypto.md5(\"comment\")\n\
+                    r := [crypto.sha256(\"a.b(\"), k8s.name(input), y.f(1), data.z.g(2), f(3)]\n";
+        assert_eq!(
+            dotted_calls(text),
+            vec![("crypto.sha256".to_string(), 5, 7)]
+        );
+    }
 
     #[test]
     fn reads_packages_entries_and_tests() {

@@ -45,7 +45,7 @@ checked(spec) := array.concat(
 
 label(what, c, _) := sprintf("%s `%s`", [what, c.name]) if is_string(c.name)
 
-label(what, c, i) := sprintf("%s #%d", [what, i]) if not is_string(c.name)
+label(what, c, i) := sprintf("%s #%d", [what, i]) if not is_string(object.get(c, "name", null))
 
 # A setting counts only when written with the right type: a number for runAsUser, a boolean for
 # runAsNonRoot (null, as in `runAsUser:` alone, is unset).

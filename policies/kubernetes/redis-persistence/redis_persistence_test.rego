@@ -4,7 +4,7 @@ import rego.v1
 
 import data.tollgate.rules.kubernetes.redis_persistence as rule
 
-configmap(name, data) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}
+configmap(name, entries) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": entries}
 
 statefulset(container) := {
 	"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "redis"},
