@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
+use crate::confined::{self, Confinement};
 use crate::filter;
 use crate::model::Diagnostic;
 use crate::policy::{pack, LoadOptions, PolicySet};
@@ -37,15 +38,21 @@ pub struct Setup {
     pub errors: Vec<Diagnostic>,
 }
 
-/// Reads JSON or YAML data files for `data`.
+/// Reads JSON or YAML data files for `data`. `confine`: the files were named by repository
+/// content (the config), so they must lie inside the repository; `None` for the user's own.
 pub fn read_data_files(
     paths: &[PathBuf],
+    confine: Option<&Confinement>,
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<(String, serde_json::Value)> {
     let mut out = Vec::new();
     for p in paths {
         let display = crate::discover::display_path(p);
-        let text = match std::fs::read_to_string(p) {
+        let read = match confine {
+            Some(c) => c.read_to_string(p, confined::DEFAULT_LIMIT),
+            None => confined::read_limited(p, confined::DEFAULT_LIMIT).and_then(confined::utf8),
+        };
+        let text = match read {
             Ok(t) => t,
             Err(e) => {
                 errors.push(Diagnostic::in_file(
@@ -82,7 +89,20 @@ pub fn load_policies(
     rego_v0: Option<bool>,
     read_roots: Vec<PathBuf>,
 ) -> PolicySet {
-    let (sources, errors) = pack::assemble(dirs, no_builtin, tests);
+    let dirs: Vec<(PathBuf, Option<Confinement>)> =
+        dirs.iter().map(|d| (d.clone(), None)).collect();
+    load_policies_in(&dirs, no_builtin, tests, rego_v0, read_roots)
+}
+
+/// [`load_policies`], each folder with its confinement (`Some` for folders the config names).
+pub fn load_policies_in(
+    dirs: &[(PathBuf, Option<Confinement>)],
+    no_builtin: bool,
+    tests: bool,
+    rego_v0: Option<bool>,
+    read_roots: Vec<PathBuf>,
+) -> PolicySet {
+    let (sources, errors) = pack::assemble_in(dirs, no_builtin, tests);
     let mut set = PolicySet::load(
         &sources,
         &LoadOptions {
@@ -102,7 +122,7 @@ pub fn load_config(explicit: Option<&Path>, scan_root: &Path) -> (Config, Vec<Di
         .map(Path::to_path_buf)
         .or_else(|| crate::config::discover(scan_root));
     match &path {
-        Some(p) => match Config::load(p) {
+        Some(p) => match Config::load(p, explicit.is_none()) {
             Ok(c) => (c, Vec::new()),
             Err(e) => (Config::default(), e),
         },
@@ -114,11 +134,18 @@ pub fn load_config(explicit: Option<&Path>, scan_root: &Path) -> (Config, Vec<Di
 /// options name, the data files, and applies rule selection and severities.
 pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -> Setup {
     let (config, mut errors) = load_config(opts.config.as_deref(), scan_root);
-    let mut dirs: Vec<PathBuf> = config.policies.clone();
-    dirs.extend(opts.policies.iter().cloned());
+    // Policies the config names must lie inside its repository, and do not widen what
+    // `parse_config_file` may read; the user's `--policy` folders may be anywhere and do.
+    let inside = config.confinement();
+    let mut dirs: Vec<(PathBuf, Option<Confinement>)> = config
+        .policies
+        .iter()
+        .map(|d| (d.clone(), Some(inside.clone())))
+        .collect();
+    dirs.extend(opts.policies.iter().map(|d| (d.clone(), None)));
     let mut roots = read_roots;
-    roots.extend(dirs.iter().cloned());
-    let mut policies = load_policies(&dirs, opts.no_builtin, false, opts.rego_v0, roots);
+    roots.extend(opts.policies.iter().cloned());
+    let mut policies = load_policies_in(&dirs, opts.no_builtin, false, opts.rego_v0, roots);
     errors.extend(config.validate_rules(&policies.metas()));
     filter::select_rules(
         &mut policies.rules,
@@ -126,9 +153,8 @@ pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -
         &opts.namespaces,
         opts.all_namespaces,
     );
-    let mut data_paths = config.data.clone();
-    data_paths.extend(opts.data.iter().cloned());
-    let user_data = read_data_files(&data_paths, &mut errors);
+    let mut user_data = read_data_files(&config.data, Some(&inside), &mut errors);
+    user_data.extend(read_data_files(&opts.data, None, &mut errors));
     Setup {
         config,
         policies,

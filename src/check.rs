@@ -102,11 +102,20 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
             .unwrap_or_else(|| PathBuf::from("."))
     };
     let docs = loaded.documents;
-    errors.extend(policies.set_data(
-        &opts.settings,
-        read::shared_data(&docs, &opts.today, &root),
-        &opts.user_data,
-    ));
+    let (shared, refused) =
+        read::shared_data_limited(&docs, &opts.today, &root, opts.max_file_size);
+    // A `.trivyignore` that failed to load already has its finding; otherwise say why it was
+    // not read.
+    if let Some(d) = refused {
+        if !loaded
+            .findings
+            .iter()
+            .any(|f| Some(&f.file) == d.file.as_ref())
+        {
+            errors.push(d);
+        }
+    }
+    errors.extend(policies.set_data(&opts.settings, shared, &opts.user_data));
     let (raws, eval_errors) = evaluate::evaluate(&policies, &docs, opts.combine);
     errors.extend(eval_errors);
     let mut findings = loaded.findings;

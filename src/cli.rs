@@ -238,8 +238,12 @@ fn run_check(args: CheckArgs) -> i32 {
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
+    // What `parse_config_file` may read: the named paths, and the repository when only files
+    // are named (it is loaded for project-scope rules); not the working directory as such.
     let mut read_roots = args.paths.clone();
-    read_roots.push(PathBuf::from("."));
+    if !args.paths.is_empty() && args.paths.iter().all(|p| p.is_file()) {
+        read_roots.push(crate::confined::repository_root(std::path::Path::new(".")));
+    }
     let setup = app::setup(&args.policy.options(), &scan_root, read_roots);
     let cfg = &setup.config;
     let mut discover = crate::discover::DiscoverOptions {
@@ -429,7 +433,7 @@ fn run_explain(id: &str) -> i32 {
 
 fn run_test(args: TestArgs) -> i32 {
     let mut errors = Vec::new();
-    let data = app::read_data_files(&args.data, &mut errors);
+    let data = app::read_data_files(&args.data, None, &mut errors);
     let report = testing::run(&TestOptions {
         dirs: args.dirs.clone(),
         extra: args.policies.clone(),

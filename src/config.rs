@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
+use crate::confined::Confinement;
 use crate::model::span::locate;
 use crate::model::{catalog, Diagnostic, Kind, RuleMeta, Seg, Severity, SourceFile, SpanNode};
 use crate::source::{self, yaml};
@@ -75,6 +76,9 @@ pub struct Config {
     pub spans: SpanNode,
     /// The folder paths in the config are relative to.
     pub dir: PathBuf,
+    /// The folder every file the config names (`data:`, `policies:`) must resolve inside:
+    /// the repository holding the config (see [`crate::confined`]).
+    pub root: PathBuf,
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
     pub fail_on: Option<String>,
@@ -108,7 +112,9 @@ pub fn discover(scan_root: &Path) -> Option<PathBuf> {
     for dir in start.ancestors() {
         for name in FILE_NAMES {
             let p = dir.join(name);
-            if p.is_file() {
+            // Any entry, symlinks included: a link to outside is refused when read, not
+            // silently ignored.
+            if p.symlink_metadata().is_ok() {
                 return Some(p);
             }
         }
@@ -127,6 +133,26 @@ fn strings(v: Option<&Value>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A schema error that quotes at most the offending token: a short scalar is shown, anything
+/// longer (a whole file read as a string, a mapping) is described by its type.
+fn schema_message(e: &jsonschema::ValidationError) -> String {
+    let short = match e.instance().as_ref() {
+        Value::String(s) => s.len() <= 40 && !s.contains(['\n', '\r']),
+        Value::Array(_) | Value::Object(_) => false,
+        _ => true,
+    };
+    if short {
+        e.to_string()
+    } else {
+        let kind = match e.instance().as_ref() {
+            Value::String(_) => "a string",
+            Value::Array(_) => "a list",
+            _ => "a mapping",
+        };
+        e.masked_with(kind).to_string()
+    }
 }
 
 /// Turns a JSON pointer (`/waivers/0/expires`) into a path.
@@ -155,10 +181,24 @@ impl Config {
         }
     }
 
-    /// Reads and validates a config file.
-    pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
+    /// The folders files named by the config may be read from.
+    pub fn confinement(&self) -> Confinement {
+        Confinement::new(&self.root)
+    }
+
+    /// Reads and validates a config file. `confined`: the file was found in the repository
+    /// (not named by the user), so it must be a regular file inside the repository.
+    pub fn load(path: &Path, confined: bool) -> Result<Config, Vec<Diagnostic>> {
         let display = crate::discover::display_path(path);
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = crate::confined::repository_root(&dir);
+        let read = if confined {
+            Confinement::new(&root).read_to_string(path, crate::confined::DEFAULT_LIMIT)
+        } else {
+            crate::confined::read_limited(path, crate::confined::DEFAULT_LIMIT)
+                .and_then(crate::confined::utf8)
+        };
+        let text = read.map_err(|e| {
             vec![Diagnostic::in_file(
                 format!("cannot read the configuration: {e}"),
                 display.clone(),
@@ -184,11 +224,11 @@ impl Config {
         } else {
             value
         };
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut cfg = Config {
             source: Some(source),
             spans,
             dir,
+            root,
             ..Config::default()
         };
         let mut errors = Vec::new();
@@ -207,7 +247,8 @@ impl Config {
                 } else {
                     format!("`{}`", crate::model::path_to_string(&path))
                 };
-                errors.push(cfg.error_at(&path, format!("invalid configuration: {at}: {e}")));
+                let message = schema_message(&e);
+                errors.push(cfg.error_at(&path, format!("invalid configuration: {at}: {message}")));
             }
         }
         if !errors.is_empty() {

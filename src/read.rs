@@ -110,6 +110,17 @@ pub fn load_all(candidates: &[Candidate], max_file_size: u64, limits: yaml::Limi
 /// Shared facts for per-document rules: `data.tollgate.today` and `data.tollgate.trivyignore`
 /// (the entries of the `.trivyignore` at the scan root, `root`).
 pub fn shared_data(docs: &[Document], today: &str, root: &Path) -> Map<String, Value> {
+    shared_data_limited(docs, today, root, crate::confined::DEFAULT_LIMIT).0
+}
+
+/// [`shared_data`], reading an undiscovered `.trivyignore` only if it is a regular file inside
+/// the scan root of at most `limit` bytes; a refusal is returned (never the file's content).
+pub fn shared_data_limited(
+    docs: &[Document],
+    today: &str,
+    root: &Path,
+    limit: u64,
+) -> (Map<String, Value>, Option<Diagnostic>) {
     let mut m = Map::new();
     m.insert("today".into(), Value::String(today.to_string()));
     // Only the scan root's `.trivyignore`, as Trivy reads only the one where it runs.
@@ -118,24 +129,37 @@ pub fn shared_data(docs: &[Document], today: &str, root: &Path) -> Map<String, V
     } else {
         root.parent().map(PathBuf::from).unwrap_or_default()
     };
+    let root_dir = if root_dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        root_dir
+    };
     let root_ignore = root_dir.join(".trivyignore");
     let shown = discover::display_path(&root_ignore);
+    let mut refused = None;
     let entries = match docs
         .iter()
         .find(|d| d.kind == trivyignore::KIND && d.path() == shown)
     {
         Some(d) => d.value.get("entries").cloned().unwrap_or_else(|| json!([])),
-        // Not discovered (a report named on the command line): read it directly.
-        None => match std::fs::read_to_string(&root_ignore) {
-            Ok(text) => Value::Array(
-                trivyignore::entries(&text)
-                    .into_iter()
-                    .map(|(_, v)| v)
-                    .collect(),
-            ),
-            Err(_) => json!([]),
-        },
+        // Not discovered (a report named on the command line, or a file that failed to load):
+        // read it directly, confined to the scan root and within the size limit.
+        None if root_ignore.symlink_metadata().is_err() => json!([]),
+        None => {
+            match crate::confined::Confinement::new(&root_dir).read_to_string(&root_ignore, limit) {
+                Ok(text) => Value::Array(
+                    trivyignore::entries(&text)
+                        .into_iter()
+                        .map(|(_, v)| v)
+                        .collect(),
+                ),
+                Err(e) => {
+                    refused = Some(Diagnostic::in_file(format!("not read: {e}"), shown));
+                    json!([])
+                }
+            }
+        }
     };
     m.insert("trivyignore".into(), entries);
-    m
+    (m, refused)
 }

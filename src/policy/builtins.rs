@@ -12,6 +12,7 @@ use regorus::{Engine, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::confined::{self, Confinement};
 use crate::model::LineIndex;
 use crate::source::yaml;
 
@@ -45,17 +46,17 @@ fn parser_for(path: &Path) -> &'static str {
     }
 }
 
-/// Reads `path` if it lies inside one of `roots`.
-fn confined_read(roots: &[PathBuf], path: &str) -> Result<String> {
-    let p = std::fs::canonicalize(path).map_err(|e| anyhow!("parse_config_file: {path}: {e}"))?;
-    let allowed = roots
-        .iter()
-        .filter_map(|r| std::fs::canonicalize(r).ok())
-        .any(|r| p.starts_with(&r));
-    if !allowed {
-        bail!("parse_config_file: {path} is outside the scanned and policy folders");
-    }
-    Ok(std::fs::read_to_string(&p)?)
+/// Reads `path` if it is a regular file inside one of the allowed folders, within the size
+/// limit. The error names the path (the policy's own argument), never the file's content.
+fn confined_read(roots: &Confinement, path: &str) -> Result<String> {
+    roots
+        .read_to_string(Path::new(path), confined::DEFAULT_LIMIT)
+        .map_err(|e| match e {
+            confined::ConfinedError::Outside => {
+                anyhow!("parse_config_file: {path} is outside the scanned and policy folders")
+            }
+            e => anyhow!("parse_config_file: {path}: {e}"),
+        })
 }
 
 fn to_value(v: serde_json::Value) -> Value {
@@ -71,7 +72,7 @@ fn string_arg(args: &[Value], i: usize, name: &str) -> Result<String> {
 
 /// Registers the builtins on `engine`, reading only under `roots`.
 pub fn register(engine: &mut Engine, roots: &[PathBuf]) {
-    let roots: Arc<Vec<PathBuf>> = Arc::new(roots.to_vec());
+    let roots: Arc<Confinement> = Arc::new(Confinement::with_roots(roots));
     let _ = engine.add_extension(
         "parse_config".to_string(),
         2,

@@ -19,6 +19,12 @@ pub enum PolicyError {
     },
     #[error("policy folder not found")]
     NotFound { file: String },
+    /// A policy the config names that is not a regular file inside the repository.
+    #[error("cannot read policy: {source}")]
+    Refused {
+        file: String,
+        source: crate::confined::ConfinedError,
+    },
     /// A regorus error (syntax, analysis, evaluation), located where regorus says.
     #[error("{message}")]
     Engine {
@@ -90,6 +96,7 @@ impl PolicyError {
         match self {
             PolicyError::Read { file, .. }
             | PolicyError::ReadDir { file, .. }
+            | PolicyError::Refused { file, .. }
             | PolicyError::NotFound { file } => Diagnostic::in_file(self.to_string(), file),
             PolicyError::Engine { file, message, at } => match at {
                 Some((f, line, col)) => Diagnostic::at(message.clone(), f.clone(), *line, *col),

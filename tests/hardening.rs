@@ -1,0 +1,229 @@
+//! Hostile repositories (issue 10): each test builds the attack in a temporary folder and checks
+//! that tollgate neither reads what it must not, nor lets the gate be bypassed, nor goes down.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const SECRET: &str = "GITHUB_TOKEN=ghs_secret_value_do_not_leak";
+
+const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: nginx:1.27\n";
+
+/// A policy that prints every `.trivyignore` entry it is given into a finding.
+const LEAK_TRIVYIGNORE: &str = "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  input.kind == \"Deployment\"\n  some e in data.tollgate.trivyignore\n  msg := sprintf(\"entry %v\", [e])\n}\n";
+
+fn all_output(o: &std::process::Output) -> String {
+    format!("{}{}", stdout(o), stderr(o))
+}
+
+#[cfg(unix)]
+fn symlink(target: &std::path::Path, link: &std::path::Path) {
+    std::os::unix::fs::symlink(target, link).unwrap();
+}
+
+/// Item 1: a `.tollgate.yml` symlinked out of the repository is refused, in every format, and
+/// its content is never quoted.
+#[cfg(unix)]
+#[test]
+fn symlinked_config_out_of_the_repository_is_refused_without_quoting_it() {
+    let outside = Scratch::new("h1-outside");
+    outside.write(
+        "secret.pem",
+        &format!("-----BEGIN PRIVATE KEY-----\n{SECRET}\n"),
+    );
+    let s = Scratch::new("h1-repo");
+    s.write("k8s/app.yaml", DEPLOY);
+    symlink(
+        &outside.path().join("secret.pem"),
+        &s.path().join(".tollgate.yml"),
+    );
+    for format in ["human", "json", "sarif", "github", "markdown"] {
+        let o = run_in(s.path(), &["check", "-f", format]);
+        assert_eq!(o.status.code(), Some(2), "{format}: {}", all_output(&o));
+        let out = all_output(&o);
+        assert!(!out.contains("ghs_secret"), "{format} leaks: {out}");
+        assert!(!out.contains("PRIVATE KEY"), "{format} leaks: {out}");
+        assert!(out.contains("outside the repository"), "{format}: {out}");
+    }
+    // A FIFO or device named `.tollgate.yml` is refused too, not read until memory runs out.
+    let s = Scratch::new("h1-dev");
+    symlink(
+        std::path::Path::new("/dev/zero"),
+        &s.path().join(".tollgate.yml"),
+    );
+    let o = run_in(s.path(), &["check", "-f", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("refused"), "{}", all_output(&o));
+}
+
+/// Item 1: a configuration (inside the repository) that is one long string is described, not
+/// quoted, in the schema error, which stays located.
+#[test]
+fn schema_errors_quote_at_most_the_offending_token() {
+    let s = Scratch::new("h1-string");
+    s.write(
+        ".tollgate.yml",
+        &format!("\"{SECRET} and much more text\"\n"),
+    );
+    let o = run_in(s.path(), &["check", "-f", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!all_output(&o).contains("ghs_secret"), "{}", all_output(&o));
+    let v = json(&o);
+    assert_eq!(v["errors"][0]["file"], ".tollgate.yml");
+    assert_eq!(v["errors"][0]["line"], 1);
+    // A short wrong token is still shown, so the author can find it.
+    s.write(".tollgate.yml", "fail-on: 3\n");
+    let o = run_in(s.path(), &["check", "-f", "json"]);
+    let v = json(&o);
+    let m = v["errors"][0]["message"].as_str().unwrap();
+    assert!(m.contains('3'), "{m}");
+    assert_eq!(v["errors"][0]["line"], 1);
+}
+
+/// Item 2: the scan root's `.trivyignore` symlinked to the environment, to `/dev/zero`, or
+/// over the size limit never reaches policies.
+#[cfg(unix)]
+#[test]
+fn trivyignore_is_confined_and_size_limited() {
+    let outside = Scratch::new("h2-outside");
+    outside.write("environ", &format!("{SECRET}\n"));
+    let s = Scratch::new("h2-repo");
+    s.write("k8s/app.yaml", DEPLOY);
+    s.write("policy/leak.rego", LEAK_TRIVYIGNORE);
+    let args = ["check", "-f", "json", "--no-builtin", "--policy", "policy"];
+    for target in [
+        outside.path().join("environ"),
+        std::path::PathBuf::from("/proc/self/environ"),
+        std::path::PathBuf::from("/dev/zero"),
+    ] {
+        let _ = std::fs::remove_file(s.path().join(".trivyignore"));
+        symlink(&target, &s.path().join(".trivyignore"));
+        let o = run_in(s.path(), &args);
+        let out = all_output(&o);
+        assert!(
+            !out.contains("ghs_secret") && !out.contains("PATH="),
+            "{out}"
+        );
+        let v = json(&o);
+        assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
+    }
+    // A report named on the command line: the `.trivyignore` beside it is read directly, and
+    // refused the same way, with an error naming it.
+    s.write("trivy.json", "{\"SchemaVersion\": 2, \"Results\": []}\n");
+    let _ = std::fs::remove_file(s.path().join(".trivyignore"));
+    symlink(
+        &outside.path().join("environ"),
+        &s.path().join(".trivyignore"),
+    );
+    let o = run_in(
+        s.path(),
+        &[
+            "check",
+            "-f",
+            "json",
+            "--no-builtin",
+            "--policy",
+            "policy",
+            "trivy.json",
+            "k8s/app.yaml",
+        ],
+    );
+    let out = all_output(&o);
+    assert!(!out.contains("ghs_secret"), "{out}");
+    // Over the size limit: reported as such, and its entries do not reach policies.
+    let _ = std::fs::remove_file(s.path().join(".trivyignore"));
+    s.write(".trivyignore", &"CVE-2024-0001\n".repeat(200));
+    let o = run_in(s.path(), &[&args[..], &["--max-file-size", "100"]].concat());
+    let v = json(&o);
+    let leaked: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["message"].as_str().unwrap().starts_with("entry"))
+        .collect();
+    assert!(leaked.is_empty(), "{v}");
+    // Within the limit, the entries do reach policies (what must keep working).
+    s.write(".trivyignore", "CVE-2024-0001\n");
+    let o = run_in(s.path(), &args);
+    let v = json(&o);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1, "{v}");
+}
+
+/// Item 3: the configuration cannot widen the sandbox: `policies:` and `data:` outside the
+/// repository are refused, and `parse_config_file` cannot read them or the working directory.
+#[test]
+fn configuration_cannot_widen_the_sandbox() {
+    let outside = Scratch::new("h3-outside");
+    outside.write("secret.json", &format!("{{\"token\": \"{SECRET}\"}}\n"));
+    outside.write(
+        "policies/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains \"x\" if false\n",
+    );
+    let s = Scratch::new("h3-repo");
+    s.write("k8s/app.yaml", DEPLOY);
+    let reader = |path: &str| {
+        format!(
+            "package main\n\nimport rego.v1\n\ndeny contains msg if {{\n  input.kind == \"Deployment\"\n  f := parse_config_file(\"{path}\")\n  msg := sprintf(\"read %v\", [f])\n}}\n"
+        )
+    };
+    let secret = outside.path().join("secret.json");
+    let secret = secret.to_str().unwrap();
+    s.write("policy/read.rego", &reader(secret));
+    s.write(
+        ".tollgate.yml",
+        &format!(
+            "policies: [{:?}, policy]\ndata: [{secret:?}]\n",
+            outside.path().join("policies").to_str().unwrap()
+        ),
+    );
+    let o = run_in(s.path(), &["check", "-f", "json", "--no-builtin"]);
+    let out = all_output(&o);
+    assert!(!out.contains("ghs_secret"), "{out}");
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    let v = json(&o);
+    let errors: Vec<String> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        errors
+            .iter()
+            .filter(|e| e.contains("outside the repository"))
+            .count()
+            >= 2,
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("outside the scanned and policy folders")),
+        "{errors:?}"
+    );
+    // The working directory is not readable as such: checking a sub-folder from a parent that
+    // holds a secret.
+    let parent = Scratch::new("h3-parent");
+    parent.write("secret.json", &format!("{{\"token\": \"{SECRET}\"}}\n"));
+    parent.write("repo/k8s/app.yaml", DEPLOY);
+    parent.write("policy/read.rego", &reader("secret.json"));
+    let o = run_in(
+        parent.path(),
+        &[
+            "check",
+            "-f",
+            "json",
+            "--no-builtin",
+            "--policy",
+            "policy",
+            "repo",
+        ],
+    );
+    let out = all_output(&o);
+    assert!(!out.contains("ghs_secret"), "{out}");
+    assert!(
+        out.contains("outside the scanned and policy folders"),
+        "{out}"
+    );
+}
