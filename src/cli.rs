@@ -13,6 +13,26 @@ use crate::model::{catalog, Severity};
 use crate::report::{self, Format, FormatSpec};
 use crate::testing::{self, Status, TestOptions};
 
+/// Writes to standard output; a closed pipe (`tollgate rules | head -1`) ends the run quietly
+/// with exit code 0 instead of a panic.
+fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+macro_rules! out {
+    ($($t:tt)*) => { write_out(format_args!($($t)*)) };
+}
+
+macro_rules! outln {
+    () => { write_out(format_args!("\n")) };
+    ($($t:tt)*) => { write_out(format_args!("{}\n", format_args!($($t)*))) };
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "tollgate", version, about = "Policy-as-code gatekeeper for CI/CD: keeps production-hardening rules true, with every finding at its exact line", long_about = None)]
 pub struct Cli {
@@ -226,7 +246,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Explain { rule } => run_explain(&rule),
         Command::Init { force, path } => run_init(&path, force),
         Command::Schema => {
-            print!("{}", config::schema_text());
+            out!("{}", config::schema_text());
             0
         }
     }
@@ -304,6 +324,10 @@ fn run_check(args: CheckArgs) -> i32 {
     let mut code = outcome.exit_code(fail_on.level());
     for spec in &specs {
         if let Err(e) = report::emit(spec, &ctx) {
+            // A reader that stopped reading (`check | head`) is not a failure of the run.
+            if spec.path.is_none() && e.kind() == std::io::ErrorKind::BrokenPipe {
+                continue;
+            }
             let to = spec
                 .path
                 .as_ref()
@@ -341,7 +365,7 @@ fn run_rules(args: RulesArgs) -> i32 {
                     })
                 })
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&rules).unwrap_or_default()
             );
@@ -361,9 +385,9 @@ fn run_rules(args: RulesArgs) -> i32 {
                 .max()
                 .unwrap_or(5)
                 .max(5);
-            println!("{:<w$}  {:<wi$}  {:<8}  TITLE", "ID", "INPUT", "SEVERITY");
+            outln!("{:<w$}  {:<wi$}  {:<8}  TITLE", "ID", "INPUT", "SEVERITY");
             for r in &policies.rules {
-                println!(
+                outln!(
                     "{:<w$}  {:<wi$}  {:<8}  {}",
                     r.id,
                     r.input_names(),
@@ -390,7 +414,7 @@ fn run_init(path: &std::path::Path, force: bool) -> i32 {
     }
     match std::fs::write(path, config::STARTER) {
         Ok(()) => {
-            println!("wrote {}", path.display());
+            outln!("wrote {}", path.display());
             0
         }
         Err(e) => {
@@ -405,14 +429,14 @@ fn run_explain(id: &str) -> i32 {
     match policies.rule(id) {
         Some(r) => {
             match &r.readme {
-                Some(doc) => print!("{doc}"),
+                Some(doc) => out!("{doc}"),
                 None => {
-                    println!("# {}", r.id);
+                    outln!("# {}", r.id);
                     if let Some(t) = &r.title {
-                        println!("\n{t}");
+                        outln!("\n{t}");
                     }
                     if let Some(d) = &r.description {
-                        println!("\n{d}");
+                        outln!("\n{d}");
                     }
                 }
             }
@@ -420,7 +444,7 @@ fn run_explain(id: &str) -> i32 {
         }
         None => match catalog::own(id) {
             Some(own) => {
-                print!("{}", own.meta().readme.unwrap_or_default());
+                out!("{}", own.meta().readme.unwrap_or_default());
                 0
             }
             None => {
@@ -443,7 +467,7 @@ fn run_test(args: TestArgs) -> i32 {
     });
     errors.extend(report.errors);
     for e in &errors {
-        println!("error: {e}");
+        outln!("error: {e}");
     }
     let (mut pass, mut fail, mut skip) = (0, 0, 0);
     for r in &report.results {
@@ -451,13 +475,13 @@ fn run_test(args: TestArgs) -> i32 {
             Status::Pass => {
                 pass += 1;
                 if args.verbose {
-                    println!("PASS {} ({})", r.name, r.location);
+                    outln!("PASS {} ({})", r.name, r.location);
                 }
             }
             Status::Skip => {
                 skip += 1;
                 if args.verbose {
-                    println!("SKIP {} ({})", r.name, r.location);
+                    outln!("SKIP {} ({})", r.name, r.location);
                 }
             }
             Status::Fail(m) | Status::Error(m) => {
@@ -467,14 +491,14 @@ fn run_test(args: TestArgs) -> i32 {
                 } else {
                     "ERROR"
                 };
-                println!("{word} {} ({})", r.name, r.location);
+                outln!("{word} {} ({})", r.name, r.location);
                 for l in m.lines() {
-                    println!("    {l}");
+                    outln!("    {l}");
                 }
             }
         }
     }
-    println!("tollgate: {pass} passed, {fail} failed, {skip} skipped");
+    outln!("tollgate: {pass} passed, {fail} failed, {skip} skipped");
     if !errors.is_empty() {
         2
     } else if fail > 0 {

@@ -227,3 +227,42 @@ fn configuration_cannot_widen_the_sandbox() {
         "{out}"
     );
 }
+
+/// Runs tollgate in `dir` with its standard output a pipe whose reader is already gone.
+fn run_closed_stdout(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    bin()
+        .current_dir(dir)
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+/// Item 14: a closed pipe ends every command quietly, without a panic.
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let s = Scratch::new("h14");
+    s.write("k8s/app.yaml", DEPLOY);
+    s.write(
+        "policy/p_test.rego",
+        "package main\n\nimport rego.v1\n\ntest_one if true\n\ntest_two if true\n",
+    );
+    for args in [
+        &["rules"][..],
+        &["rules", "--format", "json"][..],
+        &["explain", "k8s-probes"][..],
+        &["schema"][..],
+        &["test", "-v", "policy"][..],
+    ] {
+        let o = run_closed_stdout(s.path(), args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+    }
+    // `check | head`: the run's own verdict (findings: 1), not an error.
+    let o = run_closed_stdout(s.path(), &["check", "--today", "2026-11-26"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+}
