@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::confined::{self, Confinement};
 use crate::filter;
 use crate::model::Diagnostic;
-use crate::policy::{pack, LoadOptions, PolicySet};
+use crate::policy::{pack, LoadOptions, PolicySet, DEFAULT_POLICY_TIMEOUT};
 use crate::source::{parse, yaml};
 
 /// The policy options every command shares.
@@ -27,6 +27,8 @@ pub struct PolicyOptions {
     pub rego_v0: Option<bool>,
     /// The configuration file; `None` looks for one from the scan root.
     pub config: Option<PathBuf>,
+    /// Time budget of one rule on one document (default [`DEFAULT_POLICY_TIMEOUT`]).
+    pub policy_timeout: Option<std::time::Duration>,
 }
 
 /// Everything a run needs besides its paths: the config, the policies (selected), the data.
@@ -146,6 +148,7 @@ pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -
     let mut roots = read_roots;
     roots.extend(opts.policies.iter().cloned());
     let mut policies = load_policies_in(&dirs, opts.no_builtin, false, opts.rego_v0, roots);
+    policies.set_timeout(opts.policy_timeout.unwrap_or(DEFAULT_POLICY_TIMEOUT));
     errors.extend(config.validate_rules(&policies.metas()));
     filter::select_rules(
         &mut policies.rules,

@@ -99,6 +99,10 @@ pub struct PolicyArgs {
     /// git root).
     #[arg(long, short = 'c')]
     pub config: Option<PathBuf>,
+    /// Time budget of one rule on one document: `5s`, `500ms`, or seconds (`2.5`) [default: 5s].
+    /// A rule that runs longer is a policy error for that document; the others still run.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub policy_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -229,8 +233,32 @@ impl PolicyArgs {
                 RegoVersion::V1 => Some(false),
             },
             config: self.config.clone(),
+            policy_timeout: self.policy_timeout,
         }
     }
+}
+
+/// `5s`, `500ms`, `2m` or a number of seconds (`2.5`), more than zero.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a duration such as 5s, 500ms or 2.5: `{s}`"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("unknown unit `{unit}` (ms, s or m)")),
+    };
+    if !(secs.is_finite() && secs > 0.0 && secs < 86_400.0) {
+        return Err(format!("`{s}` must be more than zero and less than a day"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// Loads the built-in pack (unless `no_builtin`) and the given policy folders.

@@ -266,3 +266,137 @@ fn a_closed_pipe_ends_every_command_quietly() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
 }
+
+fn messages(v: &Value, key: &str) -> Vec<String> {
+    v[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Item 13: a rule that runs past `--policy-timeout` is a located policy error for that
+/// document; other documents and other rules are still checked. A huge `numbers.range` is an
+/// error, not an abort.
+#[test]
+fn rego_has_a_time_and_size_budget() {
+    let s = Scratch::new("h13");
+    s.write(
+        "k8s/slow.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: slow}\n",
+    );
+    s.write(
+        "k8s/fast.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fast}\n",
+    );
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  input.metadata.name == \"slow\"\n  n := count([x | some i in numbers.range(1, 30000); some j in numbers.range(1, 30000); x := i + j])\n  msg := sprintf(\"slow %d\", [n])\n}\n\ndeny contains msg if {\n  input.metadata.name == \"fast\"\n  count(numbers.range(1, 2000000000)) > 0\n  msg := \"huge\"\n}\n",
+    );
+    s.write(
+        "policy/cheap.rego",
+        "package cheap\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := sprintf(\"seen %s\", [input.metadata.name])\n}\n",
+    );
+    let o = run_in(
+        s.path(),
+        &[
+            "check",
+            "-f",
+            "json",
+            "--no-builtin",
+            "--policy",
+            "policy",
+            "--all-namespaces",
+            "--policy-timeout",
+            "300ms",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let v = json(&o);
+    let mut found = messages(&v, "findings");
+    found.sort();
+    // The other rule still ran on both documents: rules run one by one, so the slow one costs
+    // only its own result on that document.
+    assert_eq!(found, vec!["seen fast", "seen slow"], "{v}");
+    let errors = v["errors"].as_array().unwrap();
+    let timeout = errors
+        .iter()
+        .find(|e| e["message"].as_str().unwrap().contains("time limit"))
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(timeout["file"], "policy/p.rego");
+    assert!(timeout["line"].as_u64().is_some(), "{timeout}");
+    assert!(timeout["message"]
+        .as_str()
+        .unwrap()
+        .contains("(on k8s/slow.yaml)"));
+    assert!(
+        errors.iter().any(|e| {
+            let m = e["message"].as_str().unwrap();
+            m.contains("numbers.range") && m.contains("limit") && m.contains("(on k8s/fast.yaml)")
+        }),
+        "{v}"
+    );
+    // Bad values are usage errors.
+    for bad in ["0s", "-1", "abc", "5h"] {
+        let o = run_in(s.path(), &["check", "--policy-timeout", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+    }
+}
+
+/// Item 18: `time.now_ns` is noon UTC of `--today`; `rand.intn` and `uuid.rfc4122` are errors.
+#[test]
+fn policies_are_deterministic() {
+    let s = Scratch::new("h18");
+    s.write(
+        "k8s/a.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    );
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := sprintf(\"now %d\", [time.now_ns()])\n}\n",
+    );
+    s.write(
+        "policy/r.rego",
+        "package random\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := sprintf(\"rand %d\", [rand.intn(\"x\", 100)])\n}\n",
+    );
+    s.write(
+        "policy/u.rego",
+        "package uuid\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := sprintf(\"uuid %s\", [uuid.rfc4122(\"x\")])\n}\n",
+    );
+    let o = run_in(
+        s.path(),
+        &[
+            "check",
+            "-f",
+            "json",
+            "--no-builtin",
+            "--policy",
+            "policy",
+            "--all-namespaces",
+            "--today",
+            "2026-01-15",
+        ],
+    );
+    let v = json(&o);
+    // 2026-01-15T12:00:00Z
+    assert_eq!(
+        messages(&v, "findings"),
+        vec!["now 1768478400000000000"],
+        "{v}"
+    );
+    let errors = messages(&v, "errors");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("rand.intn is not available")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("uuid.rfc4122 is not available")),
+        "{errors:?}"
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

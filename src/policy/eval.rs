@@ -23,8 +23,21 @@ pub fn evaluate(engine: &mut Engine, rule: &Rule) -> Result<Vec<RawFinding>, Pol
         }
         let query = format!("data.{}.{}", rule.package, entry);
         let value = engine.eval_rule(query).map_err(|e| {
-            PolicyError::engine(&rule.file, &e)
-                .prefixed(&format!("rule {}: evaluation failed: ", rule.id))
+            let err = PolicyError::engine(&rule.file, &e)
+                .prefixed(&format!("rule {}: evaluation failed: ", rule.id));
+            // An error regorus does not locate (a time limit) is located at the rule.
+            match err {
+                PolicyError::Engine {
+                    file,
+                    message,
+                    at: None,
+                } => PolicyError::At {
+                    file,
+                    line: rule.line,
+                    message,
+                },
+                other => other,
+            }
         })?;
         out.extend(entry_results(rule, entry, value)?);
     }

@@ -36,6 +36,22 @@ pub struct PolicySet {
     pub errors: Vec<Diagnostic>,
 }
 
+/// How long one rule may run on one document, unless `--policy-timeout` says otherwise.
+pub const DEFAULT_POLICY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl PolicySet {
+    /// Bounds each evaluation (one rule on one document, or one project rule) to `limit`
+    /// (regorus's execution timer): a rule that runs longer is a policy error for that
+    /// document, and the other documents are still checked.
+    pub fn set_timeout(&mut self, limit: std::time::Duration) {
+        self.engine
+            .set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+                limit,
+                check_interval: std::num::NonZeroU32::new(100).unwrap_or(std::num::NonZeroU32::MIN),
+            });
+    }
+}
+
 /// A fresh engine with conftest's builtins.
 fn new_engine(opts: &LoadOptions) -> Engine {
     let mut engine = Engine::new();
@@ -297,6 +313,9 @@ impl PolicySet {
                 }
             }
             config.insert(r.id.clone(), Value::Object(s));
+        }
+        if let Some(today) = extra.get("today").and_then(Value::as_str) {
+            super::builtins::set_today(today);
         }
         let mut tollgate = extra;
         tollgate.insert("config".into(), Value::Object(config));
