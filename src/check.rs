@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::discover::{self, DiscoverOptions};
 use crate::filter::{self, FilterContext};
 use crate::locate::locate_finding;
+use crate::model::span::{Children, SpanNode};
 use crate::model::Outcome;
 use crate::policy::PolicySet;
 use crate::source::yaml;
@@ -68,6 +69,25 @@ fn context_root() -> PathBuf {
     cwd
 }
 
+/// The byte ranges of every scalar value and mapping key of `docs`, per file.
+fn scalar_ranges(docs: &[crate::source::Document]) -> crate::waiver::ScalarRanges {
+    fn walk(n: &SpanNode, out: &mut Vec<(usize, usize)>) {
+        if let Some(k) = &n.key {
+            out.push((k.start.offset, k.end.offset));
+        }
+        match &n.children {
+            Children::Leaf => out.push((n.value.start.offset, n.value.end.offset)),
+            Children::Map(m) => m.values().for_each(|c| walk(c, out)),
+            Children::Seq(s) => s.iter().for_each(|c| walk(c, out)),
+        }
+    }
+    let mut out = crate::waiver::ScalarRanges::new();
+    for d in docs {
+        walk(&d.spans, out.entry(d.path().to_string()).or_default());
+    }
+    out
+}
+
 /// Runs the whole check.
 ///
 /// When every path is a file (as pre-commit passes them), the files limit what is reported,
@@ -124,6 +144,7 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
             .map(|(i, rule, raw)| locate_finding(&docs[*i], &rule.meta, raw)),
     );
     let mut sources = loaded.sources;
+    let scalars = scalar_ranges(&docs);
     let mut findings = filter::apply(
         findings,
         &FilterContext {
@@ -132,6 +153,7 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
             no_waivers: opts.no_waivers,
             today: &opts.today,
             sources: &sources,
+            scalars: Some(&scalars),
         },
     );
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

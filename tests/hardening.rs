@@ -400,3 +400,62 @@ fn policies_are_deterministic() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Item 7: a waiver directive counts only in a real YAML comment, not inside a quoted or block
+/// scalar or a key; an inline `expires=` that is not a date waives nothing.
+#[test]
+fn waiver_directives_count_only_in_comments() {
+    let s = Scratch::new("h7");
+    let manifest = |name_line: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: api}}\nspec:\n  template:\n    spec:\n      containers:\n{name_line}\n          image: nginx:1.27\n")
+    };
+    let probes = |v: &Value| -> Vec<(u64, bool)> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "k8s-probes")
+            .map(|f| (f["line"].as_u64().unwrap(), f.get("suppressed").is_some()))
+            .collect()
+    };
+    let run = |s: &Scratch| {
+        json(&run_in(
+            s.path(),
+            &["check", "-f", "json", "--today", "2026-11-26", "k8s"],
+        ))
+    };
+    for hostile in [
+        "        - name: \"api # tollgate: ignore[k8s-probes] quoted, not a comment\"",
+        "        - name: 'api # tollgate: ignore[k8s-probes] quoted, not a comment'",
+        "        - name: |\n            api # tollgate: ignore[k8s-probes] block scalar\n          env: []",
+        "        - \"x # tollgate: ignore[k8s-probes] key\": 1\n          name: api",
+    ] {
+        s.write("k8s/app.yaml", &manifest(hostile));
+        let v = run(&s);
+        let p = probes(&v);
+        assert_eq!(p.len(), 1, "{hostile}: {v}");
+        assert!(!p[0].1, "waived by a scalar: {hostile}: {v}");
+    }
+    // A real comment still waives.
+    s.write(
+        "k8s/app.yaml",
+        &manifest("        - name: api  # tollgate: ignore[k8s-probes] the probe ships in v2"),
+    );
+    let v = run(&s);
+    assert_eq!(probes(&v), vec![(8, true)], "{v}");
+    // An expiry that is not a date waives nothing, and says so at the directive.
+    s.write(
+        "k8s/app.yaml",
+        &manifest("        - name: api  # tollgate: ignore[k8s-probes] expires=someday the probe ships in v2"),
+    );
+    let v = run(&s);
+    assert_eq!(probes(&v), vec![(8, false)], "{v}");
+    let invalid: Vec<(u64, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "waiver-invalid-expiry")
+        .map(|f| (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(invalid, vec![(8, 22)], "{v}");
+}

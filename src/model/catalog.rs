@@ -12,6 +12,8 @@ pub const PARSE_ERROR: &str = "parse-error";
 pub const WAIVER_EXPIRED: &str = "waiver-expired";
 pub const WAIVER_UNUSED: &str = "waiver-unused";
 pub const WAIVER_WITHOUT_REASON: &str = "waiver-without-reason";
+pub const WAIVER_INVALID_EXPIRY: &str = "waiver-invalid-expiry";
+pub const SYMLINK_OUTSIDE_REPOSITORY: &str = "symlink-outside-repository";
 
 /// One of tollgate's own rules.
 pub struct OwnRule {
@@ -30,10 +32,22 @@ pub const OWN_RULES: &[OwnRule] = &[
         description: "A file that tollgate should read does not parse (YAML or JSON syntax, a truncated report, invalid UTF-8, a file over the size limit, an alias bomb or pathological nesting). It is reported at the error's line and column; every other file is still checked.",
     },
     OwnRule {
+        id: SYMLINK_OUTSIDE_REPOSITORY,
+        title: "Symlinked inputs stay inside the repository",
+        severity: Severity::Error,
+        description: "A symlink found while walking a folder that resolves outside the folder being checked (or to something that is not a regular file). tollgate does not follow it, as it would read files the repository does not hold, but kubectl and docker compose would: the link is reported instead of being skipped silently. Symlinks that resolve inside the folder are followed, and their target is checked once.",
+    },
+    OwnRule {
         id: WAIVER_EXPIRED,
         title: "Waivers are renewed or removed when they expire",
         severity: Severity::Warning,
         description: "A waiver (inline `# tollgate: ignore[…] expires=…` or a `.tollgate.yml` `waivers:` entry) whose expiry date has passed. It suppresses nothing any more; renew it with a reason or fix the findings.",
+    },
+    OwnRule {
+        id: WAIVER_INVALID_EXPIRY,
+        title: "Waiver expiry dates are dates",
+        severity: Severity::Warning,
+        description: "An inline waiver whose `expires=` is not a date (`YYYY-MM-DD`). It suppresses nothing, as an expiry that never comes would make the exception permanent; write the date as `expires=2026-12-31`.",
     },
     OwnRule {
         id: WAIVER_UNUSED,
