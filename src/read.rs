@@ -30,6 +30,16 @@ pub fn load_file(
     max_file_size: u64,
     limits: yaml::Limits,
 ) -> Result<Loaded, Diagnostic> {
+    if let Some(why) = &c.refused {
+        let source = SourceFile::new(c.display.clone(), String::new());
+        let at = source.pos(0);
+        let mut loaded = Loaded::parse_error(&source, at, why.clone());
+        for f in &mut loaded.findings {
+            f.rule = crate::model::catalog::SYMLINK_OUTSIDE_REPOSITORY.to_string();
+        }
+        loaded.source = Some(source);
+        return Ok(loaded);
+    }
     let meta = std::fs::metadata(&c.path)
         .map_err(|e| Diagnostic::in_file(format!("cannot read: {e}"), c.display.clone()))?;
     // Both errors below are located parse errors with the file's (partial) text for snippets.

@@ -106,7 +106,28 @@ fn trivyignore_is_confined_and_size_limited() {
             "{out}"
         );
         let v = json(&o);
-        assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
+        // Nothing reaches the policy; the link itself is reported where it is.
+        let found: Vec<(String, String, u64)> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["file"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![(
+                "symlink-outside-repository".to_string(),
+                ".trivyignore".to_string(),
+                1
+            )],
+            "{v}"
+        );
     }
     // A report named on the command line: the `.trivyignore` beside it is read directly, and
     // refused the same way, with an error naming it.
@@ -458,4 +479,184 @@ fn waiver_directives_count_only_in_comments() {
         .map(|f| (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
         .collect();
     assert_eq!(invalid, vec![(8, 22)], "{v}");
+}
+
+/// Item 4: symlinked manifests and workflows inside the repository are followed (the target is
+/// checked once); those resolving outside, dangling or to a device are reported, not skipped.
+#[cfg(unix)]
+#[test]
+fn symlinks_in_walks_are_followed_or_reported() {
+    let outside = Scratch::new("h4-outside");
+    outside.write("app.yaml", DEPLOY);
+    let s = Scratch::new("h4-repo");
+    s.write("base/app.yaml", DEPLOY);
+    std::fs::create_dir_all(s.path().join("k8s")).unwrap();
+    std::fs::create_dir_all(s.path().join(".github/workflows")).unwrap();
+    // Inside, to a file also walked directly: checked once, at its own path.
+    symlink(
+        &s.path().join("base/app.yaml"),
+        &s.path().join("k8s/same.yaml"),
+    );
+    // Inside, relative, to a file under an ignored folder: followed, shown at the link.
+    s.write(".gitignore", "hidden/\n");
+    s.write("hidden/web.yaml", &DEPLOY.replace("name: api", "name: web"));
+    symlink(
+        std::path::Path::new("../hidden/web.yaml"),
+        &s.path().join("k8s/web.yaml"),
+    );
+    // Outside, dangling, a device, and a folder outside: reported.
+    symlink(
+        &outside.path().join("app.yaml"),
+        &s.path().join("k8s/out.yaml"),
+    );
+    symlink(
+        &s.path().join("nothing.yaml"),
+        &s.path().join("k8s/dangling.yaml"),
+    );
+    symlink(
+        std::path::Path::new("/dev/zero"),
+        &s.path().join(".github/workflows/ci.yml"),
+    );
+    symlink(outside.path(), &s.path().join("k8s/vendor"));
+    // A FIFO inside the repository, through a link: not a regular file.
+    let made = std::process::Command::new("mkfifo")
+        .arg(s.path().join("fifo"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    symlink(
+        std::path::Path::new("../fifo"),
+        &s.path().join("k8s/pipe.yaml"),
+    );
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  input.kind == \"Deployment\"\n  msg := sprintf(\"deployment %s\", [input.metadata.name])\n}\n",
+    );
+    let o = run_in(
+        s.path(),
+        &[
+            "check",
+            "-f",
+            "json",
+            "--today",
+            "2026-11-26",
+            "--no-builtin",
+            "--policy",
+            "policy",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = json(&o);
+    let mut found: Vec<(String, String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().chars().take(40).collect(),
+            )
+        })
+        .collect();
+    found.sort();
+    let row = |r: &str, f: &str, m: &str| (r.to_string(), f.to_string(), m.to_string());
+    assert_eq!(
+        found,
+        vec![
+            row("main/deny", "base/app.yaml", "deployment api"),
+            row("main/deny", "k8s/web.yaml", "deployment web"),
+            row(
+                "symlink-outside-repository",
+                ".github/workflows/ci.yml",
+                "the symlink resolves outside the reposit"
+            ),
+            row(
+                "symlink-outside-repository",
+                "k8s/dangling.yaml",
+                "the symlink does not resolve to anything"
+            ),
+            row(
+                "symlink-outside-repository",
+                "k8s/out.yaml",
+                "the symlink resolves outside the reposit"
+            ),
+            row(
+                "symlink-outside-repository",
+                "k8s/pipe.yaml",
+                "the symlink resolves to something that i"
+            ),
+            row(
+                "symlink-outside-repository",
+                "k8s/vendor",
+                "the symlink resolves outside the reposit"
+            ),
+        ],
+        "{v}"
+    );
+    for f in v["findings"].as_array().unwrap() {
+        if f["rule"] == "symlink-outside-repository" {
+            assert_eq!(
+                (f["line"].as_u64(), f["column"].as_u64()),
+                (Some(1), Some(1))
+            );
+        }
+    }
+}
+
+/// Item 5: two files whose displayed paths would coincide are both checked; undecodable bytes
+/// are shown escaped.
+#[cfg(target_os = "linux")]
+#[test]
+fn files_are_deduplicated_on_their_real_path() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = Scratch::new("h5");
+    s.write("deploy/app.yaml", DEPLOY);
+    // On Linux `deploy\app.yaml` is one file name in the root, not a path.
+    s.write(
+        "deploy\\app.yaml",
+        &DEPLOY.replace("name: api", "name: back"),
+    );
+    let bad = |b: u8| {
+        let mut name = b"bad-".to_vec();
+        name.push(b);
+        name.extend_from_slice(b".yaml");
+        s.path().join(std::ffi::OsStr::from_bytes(&name))
+    };
+    std::fs::write(bad(0xff), DEPLOY.replace("name: api", "name: ff")).unwrap();
+    std::fs::write(bad(0xfe), DEPLOY.replace("name: api", "name: fe")).unwrap();
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  input.kind == \"Deployment\"\n  msg := sprintf(\"deployment %s\", [input.metadata.name])\n}\n",
+    );
+    let o = run_in(
+        s.path(),
+        &["check", "-f", "json", "--no-builtin", "--policy", "policy"],
+    );
+    let v = json(&o);
+    let mut found: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("bad-\\xfe.yaml".to_string(), "deployment fe".to_string()),
+            ("bad-\\xff.yaml".to_string(), "deployment ff".to_string()),
+            ("deploy/app.yaml".to_string(), "deployment api".to_string()),
+            (
+                "deploy\\app.yaml".to_string(),
+                "deployment back".to_string()
+            ),
+        ],
+        "{v}"
+    );
 }
