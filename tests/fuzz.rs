@@ -30,28 +30,118 @@ struct Target {
 }
 
 const YAML_TOKENS: &[&str] = &[
-    "&a ", "*a", "<<: *a\n", "[", "]", "{", "}", "\"", "'", "\n- ", ": ", "!!binary ", "---\n",
-    "...\n", "? ", "|\n", ">-\n", "#", "\t", "%YAML 1.2\n", "\u{feff}", "1e999", "-0", ".nan",
-    "18446744073709551616", "0x", "~", "null", "&b [*a, *a, *a, *a]\n", "!tag ", "\r\n", "\\",
-    "# tollgate: ignore[k8s-probes] expires=2099-01-01 x\n", "on:", "jobs:", "kind: List\n",
+    "&a ",
+    "*a",
+    "<<: *a\n",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\"",
+    "'",
+    "\n- ",
+    ": ",
+    "!!binary ",
+    "---\n",
+    "...\n",
+    "? ",
+    "|\n",
+    ">-\n",
+    "#",
+    "\t",
+    "%YAML 1.2\n",
+    "\u{feff}",
+    "1e999",
+    "-0",
+    ".nan",
+    "18446744073709551616",
+    "0x",
+    "~",
+    "null",
+    "&b [*a, *a, *a, *a]\n",
+    "!tag ",
+    "\r\n",
+    "\\",
+    "# tollgate: ignore[k8s-probes] expires=2099-01-01 x\n",
+    "on:",
+    "jobs:",
+    "kind: List\n",
 ];
 const XML_TOKENS: &[&str] = &[
-    "<!DOCTYPE x [<!ENTITY e \"aaaa\">]>", "&e;", "<![CDATA[", "]]>", "lines-covered=\"",
-    "lines-valid=\"", "line-rate=\"", "NaN", "-1", "1e400", "18446744073709551615", "<", ">",
-    "/>", "\"", "<coverage ", "<package ", "<class ", "<line number=\"1\" hits=\"", "&amp;",
+    "<!DOCTYPE x [<!ENTITY e \"aaaa\">]>",
+    "&e;",
+    "<![CDATA[",
+    "]]>",
+    "lines-covered=\"",
+    "lines-valid=\"",
+    "line-rate=\"",
+    "NaN",
+    "-1",
+    "1e400",
+    "18446744073709551615",
+    "<",
+    ">",
+    "/>",
+    "\"",
+    "<coverage ",
+    "<package ",
+    "<class ",
+    "<line number=\"1\" hits=\"",
+    "&amp;",
 ];
 const JSON_TOKENS: &[&str] = &[
-    "null", "[]", "{}", "\"Severity\": [\"HIGH\"]", "\"Vulnerabilities\": \"none\"",
-    "\"SchemaVersion\": \"two\"", "1e400", "-1", "18446744073709551615", "\"covered\": ",
-    "\"total\": 0", "\"pct\": \"Unknown\"", "[", "]", "{", "}", ",", ":", "\"", "\\u0000",
+    "null",
+    "[]",
+    "{}",
+    "\"Severity\": [\"HIGH\"]",
+    "\"Vulnerabilities\": \"none\"",
+    "\"SchemaVersion\": \"two\"",
+    "1e400",
+    "-1",
+    "18446744073709551615",
+    "\"covered\": ",
+    "\"total\": 0",
+    "\"pct\": \"Unknown\"",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    "\"",
+    "\\u0000",
 ];
 const LCOV_TOKENS: &[&str] = &[
-    "LF:", "LH:", "DA:1,", "end_of_record\n", "FNDA:", "BRDA:1,0,0,-\n", "SF:", "TN:\n",
-    "18446744073709551616", "-1", "VER:2\n", "FNL:0,1,2\n", "FNA:0,1,f\n", "\n", ",", ":",
+    "LF:",
+    "LH:",
+    "DA:1,",
+    "end_of_record\n",
+    "FNDA:",
+    "BRDA:1,0,0,-\n",
+    "SF:",
+    "TN:\n",
+    "18446744073709551616",
+    "-1",
+    "VER:2\n",
+    "FNL:0,1,2\n",
+    "FNA:0,1,f\n",
+    "\n",
+    ",",
+    ":",
 ];
 const TRIVYIGNORE_TOKENS: &[&str] = &[
-    "CVE-2024-0001", "exp:", "exp:2099-13-45", "# tollgate: ignore[trivy-vulnerability] x",
-    "\r\n", "\n", "#", " ", "statement:", "GHSA-", "AVD-", "\u{feff}",
+    "CVE-2024-0001",
+    "exp:",
+    "exp:2099-13-45",
+    "# tollgate: ignore[trivy-vulnerability] x",
+    "\r\n",
+    "\n",
+    "#",
+    " ",
+    "statement:",
+    "GHSA-",
+    "AVD-",
+    "\u{feff}",
 ];
 
 const TARGETS: &[Target] = &[
@@ -166,8 +256,14 @@ fn mutate(t: &Target, seeds: &[(String, Vec<u8>)], seed: usize, steps: &[Step]) 
             }
             _ => {
                 // Change a digit run into a boundary number.
-                let n = ["0", "-1", "4294967296", "18446744073709551615", "1e308", "NaN"]
-                    [y as usize % 6];
+                let n = [
+                    "0",
+                    "-1",
+                    "4294967296",
+                    "18446744073709551615",
+                    "1e308",
+                    "NaN",
+                ][y as usize % 6];
                 b.splice(at..at, n.bytes());
             }
         }
@@ -192,7 +288,10 @@ fn load(name: &str, bytes: &[u8]) {
     // the one column after it).
     let end = source.text.len();
     for f in &loaded.findings {
-        assert!(f.span.start.offset <= end && f.span.end.offset <= end + 1, "{f:?}");
+        assert!(
+            f.span.start.offset <= end && f.span.end.offset <= end + 1,
+            "{f:?}"
+        );
         assert!(f.span.start.line >= 1 && f.span.start.column >= 1, "{f:?}");
     }
     if name.ends_with(".yaml") || name.ends_with(".yml") {
@@ -238,10 +337,7 @@ fn fuzz(t: &Target) {
     let start = Instant::now();
     let (mut runs, mut slowest) = (0u64, Duration::ZERO);
     while start.elapsed() < budget {
-        let (seed, steps) = strategy
-            .new_tree(&mut runner)
-            .expect("a value")
-            .current();
+        let (seed, steps) = strategy.new_tree(&mut runner).expect("a value").current();
         let input = mutate(t, &seeds, seed, &steps);
         let name = seeds[seed].0.clone();
         let one = Instant::now();

@@ -660,3 +660,87 @@ fn files_are_deduplicated_on_their_real_path() {
         "{v}"
     );
 }
+
+/// Item 15: inside GitHub Actions, repository content cannot inject workflow commands through
+/// any format or through `print()`; the github format keeps its own commands, without NUL or
+/// terminal escapes.
+#[test]
+fn output_cannot_inject_workflow_commands() {
+    let s = Scratch::new("h15");
+    s.write(
+        "k8s/a.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"api\\n::set-output name=findings::0\\n  ::add-mask::x\"\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"web ##[stop-commands]tok \\e[31mred\\0nul\"\n",
+    );
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  print(input.metadata.name)\n  msg := sprintf(\"configmap %s\", [input.metadata.name])\n}\n",
+    );
+    let command_lines = |text: &str, own: bool| -> Vec<String> {
+        text.lines()
+            .filter(|l| {
+                let t = l.trim_start();
+                (t.starts_with("::")
+                    && !(own
+                        && [
+                            "::error ",
+                            "::warning ",
+                            "::notice ",
+                            "::group::",
+                            "::endgroup::",
+                        ]
+                        .iter()
+                        .any(|c| t.starts_with(c))))
+                    || l.contains("##[")
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    for format in ["human", "json", "sarif", "markdown", "junit", "github"] {
+        let o = bin()
+            .current_dir(s.path())
+            .env("GITHUB_ACTIONS", "true")
+            .args([
+                "check",
+                "-f",
+                format,
+                "--no-builtin",
+                "--policy",
+                "policy",
+                "--color",
+                "never",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{format}: {}", stderr(&o));
+        let out = stdout(&o);
+        let bad = command_lines(&out, format == "github");
+        assert!(bad.is_empty(), "{format}: {bad:?}\n{out}");
+        let bad = command_lines(&stderr(&o), false);
+        assert!(bad.is_empty(), "{format} stderr (print): {bad:?}");
+        if format == "github" {
+            assert!(!out.contains('\0') && !out.contains('\u{1b}'), "{out:?}");
+        }
+        if format == "json" {
+            // The escape keeps the value.
+            let v = json(&o);
+            let msgs = messages(&v, "findings");
+            assert!(
+                msgs.iter().any(|m| m.contains("web ##[stop-commands]tok")),
+                "{msgs:?}"
+            );
+            assert!(
+                msgs.iter()
+                    .any(|m| m.contains("\n::set-output name=findings::0")),
+                "{msgs:?}"
+            );
+        }
+    }
+    // Outside GitHub Actions the text is left as it is.
+    let o = bin()
+        .current_dir(s.path())
+        .env_remove("GITHUB_ACTIONS")
+        .args(["check", "-f", "json", "--no-builtin", "--policy", "policy"])
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("##[stop-commands]"));
+}

@@ -56,6 +56,8 @@ impl PolicySet {
 fn new_engine(opts: &LoadOptions) -> Engine {
     let mut engine = Engine::new();
     engine.set_strict_builtin_errors(false);
+    // `print()` output is gathered and written by `eval::flush_prints`, neutralised.
+    engine.set_gather_prints(true);
     super::builtins::register(&mut engine, &opts.read_roots);
     engine
 }
