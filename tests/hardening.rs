@@ -744,3 +744,86 @@ fn output_cannot_inject_workflow_commands() {
         .unwrap();
     assert!(stdout(&o).contains("##[stop-commands]"));
 }
+
+/// (rule, file, line) of every finding.
+fn rule_lines(v: &Value) -> Vec<(String, String, u64)> {
+    let mut out: Vec<(String, String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Item 11: malformed reports are located parse errors, never a silent pass.
+#[test]
+fn malformed_reports_fail_closed() {
+    let s = Scratch::new("h11");
+    let trivy = |vulns: &str, version: &str| {
+        format!("{{\n  \"SchemaVersion\": {version},\n  \"ArtifactName\": \"app\",\n  \"Results\": [\n    {{\n      \"Target\": \"app\",\n      \"Vulnerabilities\": {vulns}\n    }}\n  ]\n}}\n")
+    };
+    s.write(
+        "trivy-severity.json",
+        &trivy("[\n        {\"VulnerabilityID\": \"CVE-2024-1\", \"PkgName\": \"x\",\n         \"Severity\": [\"HIGH\"]}\n      ]", "2"),
+    );
+    s.write("trivy-none.json", &trivy("\"none\"", "2"));
+    s.write("trivy-version.json", &trivy("[]", "\"two\""));
+    s.write(
+        "web/coverage/coverage-summary.json",
+        "{\n  \"total\": {\n    \"lines\": {\"covered\": 18446744073709551615, \"total\": 1, \"pct\": 100}\n  }\n}\n",
+    );
+    s.write(
+        "api/coverage/coverage-summary.json",
+        "{\n  \"total\": {\n    \"lines\": {\"covered\": \"80\", \"total\": 100, \"pct\": 80}\n  }\n}\n",
+    );
+    s.write(
+        "py/coverage.xml",
+        "<?xml version=\"1.0\"?>\n<coverage line-rate=\"1\" lines-covered=\"10\" lines-valid=\"5\" branch-rate=\"1\">\n  <packages/>\n</coverage>\n",
+    );
+    // Found by the fuzzer: branch counts whose sum overflowed (a panic in debug builds, a wrap
+    // in release ones). Saturated, then more covered than the total.
+    s.write(
+        "go/coverage.xml",
+        "<coverage lines-valid=\"2\" lines-covered=\"2\" line-rate=\"1\" branch-rate=\"1\">\n<packages><package name=\"p\"><classes>\n<class name=\"a\" filename=\"a.go\"><lines>\n<line number=\"1\" hits=\"1\" branch=\"true\" condition-coverage=\"50% (18446744073709551615/2)\"/>\n<line number=\"2\" hits=\"1\" branch=\"true\" condition-coverage=\"50% (1/2)\"/>\n</lines></class></classes></package></packages></coverage>\n",
+    );
+    // Summary records that cover more than there is (two sections of one file add up).
+    s.write(
+        "native/coverage.info",
+        "SF:a.c\nLH:4000000000\nLF:10\nend_of_record\nSF:a.c\nLH:4000000000\nend_of_record\n",
+    );
+    let o = run_in(s.path(), &["check", "-f", "json", "--today", "2026-11-26"]);
+    let v = json(&o);
+    assert_eq!(o.status.code(), Some(1), "{v}");
+    let parse_errors: Vec<(String, u64)> = rule_lines(&v)
+        .into_iter()
+        .filter(|(r, _, _)| r == "parse-error")
+        .map(|(_, f, l)| (f, l))
+        .collect();
+    assert_eq!(
+        parse_errors,
+        vec![
+            ("api/coverage/coverage-summary.json".to_string(), 3),
+            ("go/coverage.xml".to_string(), 1),
+            ("native/coverage.info".to_string(), 1),
+            ("py/coverage.xml".to_string(), 2),
+            ("trivy-none.json".to_string(), 7),
+            ("trivy-severity.json".to_string(), 9),
+            ("trivy-version.json".to_string(), 2),
+            ("web/coverage/coverage-summary.json".to_string(), 3),
+        ],
+        "{v}"
+    );
+    // No message quotes more than the field.
+    for f in v["findings"].as_array().unwrap() {
+        let m = f["message"].as_str().unwrap();
+        assert!(!m.contains("CVE-2024-1"), "{m}");
+    }
+}

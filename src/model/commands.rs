@@ -102,7 +102,7 @@ mod tests {
         // The github format keeps its own commands.
         assert_eq!(
             neutralize("::error file=a::x ##[y\n", Escape::GithubCommands),
-            "::error file=a::x #\u{200b}#[y\n"
+            "::error file=a::x ##\u{200b}[y\n"
         );
         assert_eq!(neutralize("plain text\n", Escape::Plain), "plain text\n");
     }

@@ -74,6 +74,17 @@ impl Loaded {
     }
 }
 
+/// A `parse-error` about a report's content, at `path` in the document (the field that is
+/// wrong): what `trivy::problem` and `coverage::istanbul_problem` find.
+pub fn located_problem(
+    source: &Arc<SourceFile>,
+    spans: &SpanNode,
+    (path, message): (Vec<crate::model::Seg>, String),
+) -> Loaded {
+    let at = crate::model::span::locate(spans, &path);
+    Loaded::parse_error(source, at.span.start, message)
+}
+
 /// What a loader is told besides the file's text.
 #[derive(Clone, Copy, Debug)]
 pub struct LoadContext {
