@@ -827,3 +827,102 @@ fn malformed_reports_fail_closed() {
         assert!(!m.contains("CVE-2024-1"), "{m}");
     }
 }
+
+/// Item 16: Markdown escapes mentions and keeps every section within its size cap, truncating
+/// inside a file; SARIF caps its results with a note.
+#[test]
+fn markdown_and_sarif_stay_within_their_budgets() {
+    let s = Scratch::new("h16");
+    let docs = |n: usize, name: &str| {
+        (0..n)
+            .map(|i| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}-{i}\n"))
+            .collect::<Vec<_>>()
+            .join("---\n")
+    };
+    // 300 findings with long messages in one file.
+    s.write("k8s/many.yaml", &docs(300, "many"));
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  startswith(input.metadata.name, \"many\")\n  msg := sprintf(\"configmap %s, ping @octocat and @acme/security: %s\", [input.metadata.name, concat(\"\", [\"x\" | some _ in numbers.range(1, 300)])])\n}\n",
+    );
+    let o = run_in(
+        s.path(),
+        &[
+            "check",
+            "-f",
+            "markdown",
+            "--no-builtin",
+            "--policy",
+            "policy",
+        ],
+    );
+    let md = stdout(&o);
+    assert!(md.len() < 65_536, "{}", md.len());
+    assert!(
+        !md.contains("@octocat") && !md.contains("@acme"),
+        "mentions"
+    );
+    assert!(md.contains("@\u{200b}octocat"), "the text is kept");
+    let shown = md.matches("- **error** ").count();
+    assert!(shown > 0 && shown < 300, "{shown}");
+    assert!(
+        md.contains(&format!("… {} more findings not shown", 300 - shown)),
+        "{}",
+        &md[md.len().saturating_sub(600)..]
+    );
+    // Thousands of policy errors: the errors section keeps to its budget.
+    let s = Scratch::new("h16-errors");
+    s.write("k8s/many.yaml", &docs(3000, "err"));
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  n := to_number(trim_prefix(input.metadata.name, \"err-\"))\n  msg := sprintf(\"%d\", [count(numbers.range(1, 2000000 + n))])\n}\n",
+    );
+    let o = run_in(
+        s.path(),
+        &[
+            "check",
+            "-f",
+            "markdown",
+            "--no-builtin",
+            "--policy",
+            "policy",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let full = run_in(
+        s.path(),
+        &["check", "-f", "json", "--no-builtin", "--policy", "policy"],
+    );
+    assert_eq!(json(&full)["errors"].as_array().unwrap().len(), 3000);
+    let md = stdout(&o);
+    assert!(md.len() < 65_536, "{}", md.len());
+    assert!(
+        md.contains("more errors not shown"),
+        "{}",
+        &md[..600.min(md.len())]
+    );
+    // SARIF: at most 5,000 results, and a note counting the rest.
+    let s = Scratch::new("h16-sarif");
+    s.write("k8s/many.yaml", &docs(5200, "sarif"));
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains \"x\" if true\n",
+    );
+    let o = run_in(
+        s.path(),
+        &["check", "-f", "sarif", "--no-builtin", "--policy", "policy"],
+    );
+    let v = json(&o);
+    let run = &v["runs"][0];
+    assert_eq!(run["results"].as_array().unwrap().len(), 5000);
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notes.iter().any(|n| n["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("200 more findings are not included")),
+        "{notes:?}"
+    );
+}
