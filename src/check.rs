@@ -108,6 +108,7 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         (opts.paths.clone(), None)
     };
     let (candidates, mut errors) = discover::discover(&roots, &opts.discover);
+    let candidate_count = candidates.len();
     let loaded = read::load_all(&candidates, opts.max_file_size, opts.limits);
     errors.extend(loaded.errors);
     errors.extend(policies.errors.iter().cloned());
@@ -180,6 +181,7 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         errors,
         files,
         documents,
+        candidates: candidate_count,
         sources,
         file_kinds: loaded.kinds,
     }

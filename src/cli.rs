@@ -158,6 +158,14 @@ pub struct CheckArgs {
     /// {path, contents}.
     #[arg(long)]
     pub combine: bool,
+    /// Exit 0 when nothing is found to check (by default "nothing to check" is an error,
+    /// exit code 2: a gate that checks nothing must not pass silently).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// The input kind of standard input (`-`), e.g. `kubernetes`, `workflow`, `compose`,
+    /// `trivy`, `coverage`; by default its content decides.
+    #[arg(long, value_name = "KIND")]
+    pub stdin_kind: Option<String>,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -328,7 +336,27 @@ fn run_check(args: CheckArgs) -> i32 {
     if let Some(t) = args.today {
         opts.today = t;
     }
+    if let Some(k) = &args.stdin_kind {
+        match crate::source::kind_named(k) {
+            Some(spec) => opts.discover.stdin_kind = Some(spec.kind),
+            None => {
+                eprintln!("error: unknown input kind `{k}` for --stdin-kind (`tollgate rules` lists the kinds)");
+                return 2;
+            }
+        }
+    }
     let mut outcome = check::run(&setup.policies, &opts);
+    if outcome.candidates == 0 && !args.allow_empty {
+        let named: Vec<String> = args
+            .paths
+            .iter()
+            .map(|p| crate::discover::display_path(p))
+            .collect();
+        outcome.errors.push(crate::model::Diagnostic::new(format!(
+            "nothing to check: no file tollgate reads was found in {} (--allow-empty accepts that)",
+            named.join(", ")
+        )));
+    }
     outcome.errors.splice(0..0, setup.errors.iter().cloned());
     let fail_on = args.fail_on.or_else(|| {
         cfg.fail_on

@@ -37,6 +37,8 @@ pub struct DiscoverOptions {
     pub exclude: Option<GlobSet>,
     /// Globs that force a kind on files with unusual names.
     pub forced: Vec<(GlobSet, Kind)>,
+    /// The kind of standard input (`-`); `None` lets the content decide.
+    pub stdin_kind: Option<Kind>,
 }
 
 impl Default for DiscoverOptions {
@@ -46,6 +48,7 @@ impl Default for DiscoverOptions {
             base: PathBuf::from("."),
             exclude: None,
             forced: Vec::new(),
+            stdin_kind: None,
         }
     }
 }
@@ -178,6 +181,30 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
     let mut ordered: Vec<&PathBuf> = roots.iter().filter(|r| r.is_file()).collect();
     ordered.extend(roots.iter().filter(|r| !r.is_file()));
     for root in ordered {
+        // `-` is standard input; a FIFO, `/dev/stdin` or `<(cat a.yaml)` is read as named
+        // (within the size limit and a timeout), never walked as an empty folder.
+        let special = root.as_os_str() == "-"
+            || std::fs::metadata(root).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if special {
+            let claim = match (root.as_os_str() == "-", opts.stdin_kind) {
+                (true, Some(kind)) => Claim::Kind(kind),
+                (true, None) => Claim::Content(source::Format::Yaml),
+                (false, _) => opts
+                    .forced_claim(root)
+                    .unwrap_or_else(|| source::explicit_claim(root)),
+            };
+            let key = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+            if seen.insert(key) {
+                out.insert(Candidate {
+                    path: root.clone(),
+                    display: display_path(root),
+                    claim,
+                    explicit: true,
+                    refused: None,
+                });
+            }
+            continue;
+        }
         if root.is_file() {
             let display = display_path(root);
             if seen.insert(identity(root)) {

@@ -40,6 +40,9 @@ pub fn load_file(
         loaded.source = Some(source);
         return Ok(loaded);
     }
+    if c.path.as_os_str() == "-" || std::fs::metadata(&c.path).is_ok_and(|m| !m.is_file()) {
+        return load_stream(c, max_file_size, limits);
+    }
     let meta = std::fs::metadata(&c.path)
         .map_err(|e| Diagnostic::in_file(format!("cannot read: {e}"), c.display.clone()))?;
     // Both errors below are located parse errors with the file's (partial) text for snippets.
@@ -83,6 +86,62 @@ pub fn load_file(
     let source = SourceFile::new(c.display.clone(), text);
     let ctx = LoadContext {
         explicit: c.explicit,
+        limits,
+    };
+    let mut loaded = source::load(source.clone(), c.claim, ctx);
+    loaded.source = Some(source);
+    Ok(loaded)
+}
+
+/// How long a named stream (standard input, a FIFO, a device) may take to deliver its content.
+pub const STREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads a named stream (`-` for standard input, a FIFO, `/dev/stdin`, `<(cat a.yaml)`)
+/// within the size limit and [`STREAM_TIMEOUT`], then loads it like a file.
+fn load_stream(
+    c: &Candidate,
+    max_file_size: u64,
+    limits: yaml::Limits,
+) -> Result<Loaded, Diagnostic> {
+    let path = c.path.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // A reader that never ends (`/dev/zero` is cut by the limit; a silent FIFO by the timeout)
+    // is left behind in its thread: the run goes on.
+    std::thread::spawn(move || {
+        let r = if path.as_os_str() == "-" {
+            crate::confined::read_capped(std::io::stdin().lock(), max_file_size)
+        } else {
+            std::fs::File::open(&path)
+                .map_err(|e| crate::confined::ConfinedError::Io(e.kind().to_string()))
+                .and_then(|f| crate::confined::read_capped(f, max_file_size))
+        };
+        let _ = tx.send(r);
+    });
+    let bytes = match rx.recv_timeout(STREAM_TIMEOUT) {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => {
+            return Err(Diagnostic::in_file(
+                format!("cannot read: {e}"),
+                c.display.clone(),
+            ))
+        }
+        Err(_) => {
+            return Err(Diagnostic::in_file(
+                format!(
+                    "cannot read: nothing arrived within {} s",
+                    STREAM_TIMEOUT.as_secs()
+                ),
+                c.display.clone(),
+            ))
+        }
+    };
+    let text = match crate::confined::utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => return Err(Diagnostic::in_file(e.to_string(), c.display.clone())),
+    };
+    let source = SourceFile::new(c.display.clone(), text);
+    let ctx = LoadContext {
+        explicit: true,
         limits,
     };
     let mut loaded = source::load(source.clone(), c.claim, ctx);

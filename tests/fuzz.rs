@@ -310,7 +310,46 @@ fn budget() -> (Duration, bool) {
     }
 }
 
-fn fuzz(t: &Target) {
+/// An input that takes longer than this is a hang: the watchdog saves it and aborts.
+const SLOW: Duration = Duration::from_secs(20);
+
+fn failure_file(target: &str, what: &str, name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failures");
+    let _ = std::fs::create_dir_all(&dir);
+    dir.join(format!("{target}-{what}-{name}"))
+}
+
+/// The input being loaded, and since when, for the watchdog.
+type Current = std::sync::Arc<std::sync::Mutex<Option<(String, Vec<u8>, Instant)>>>;
+
+/// Watches `current`: an input running longer than [`SLOW`] is saved, and the process aborts
+/// (a hang cannot be unwound).
+fn watchdog(
+    target: &'static str,
+    current: Current,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    std::thread::spawn(move || {
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(500));
+            let guard = current.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((name, input, since)) = guard.as_ref() {
+                if since.elapsed() > SLOW {
+                    let file = failure_file(target, "slow", name);
+                    let _ = std::fs::write(&file, input);
+                    eprintln!(
+                        "fuzz target {target}: one input ran for over {}s (saved as {}): aborting",
+                        SLOW.as_secs(),
+                        file.display()
+                    );
+                    std::process::abort();
+                }
+            }
+        }
+    });
+}
+
+fn fuzz(t: &'static Target) {
     let seeds = seeds(t);
     assert!(!seeds.is_empty(), "no seeds for {}", t.name);
     let (budget, random) = budget();
@@ -336,18 +375,23 @@ fn fuzz(t: &Target) {
     );
     let start = Instant::now();
     let (mut runs, mut slowest) = (0u64, Duration::ZERO);
+    let current: Current = Default::default();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    watchdog(t.name, current.clone(), done.clone());
     while start.elapsed() < budget {
         let (seed, steps) = strategy.new_tree(&mut runner).expect("a value").current();
         let input = mutate(t, &seeds, seed, &steps);
         let name = seeds[seed].0.clone();
         let one = Instant::now();
+        *current.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((name.clone(), input.clone(), one));
         let result = std::panic::catch_unwind(|| load(&name, &input));
+        *current.lock().unwrap_or_else(|e| e.into_inner()) = None;
         slowest = slowest.max(one.elapsed());
         runs += 1;
         if result.is_err() {
-            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failures");
-            let _ = std::fs::create_dir_all(&dir);
-            let file = dir.join(format!("{}-{runs}-{name}", t.name));
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            let file = failure_file(t.name, &runs.to_string(), &name);
             let _ = std::fs::write(&file, &input);
             panic!(
                 "fuzz target {}: the loader panicked on a mutation of {name} (saved as {})",
@@ -356,6 +400,7 @@ fn fuzz(t: &Target) {
             );
         }
     }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
     eprintln!(
         "fuzz {}: {runs} inputs in {:.1}s from {} seeds, no panic; slowest input {:.0} ms",
         t.name,

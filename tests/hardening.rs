@@ -926,3 +926,117 @@ fn markdown_and_sarif_stay_within_their_budgets() {
         "{notes:?}"
     );
 }
+
+/// Item 9: a run that checks nothing fails (exit 2) unless `--allow-empty`; named streams are
+/// read (standard input as `-`, a FIFO), with a diff of nothing checked not being "nothing".
+#[cfg(unix)]
+#[test]
+fn a_run_that_checks_nothing_does_not_pass() {
+    let s = Scratch::new("h9");
+    std::fs::create_dir_all(s.path().join("empty")).unwrap();
+    let o = run_in(s.path(), &["check", "-f", "json", "empty"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let v = json(&o);
+    assert!(
+        messages(&v, "errors")[0]
+            .starts_with("nothing to check: no file tollgate reads was found in empty"),
+        "{v}"
+    );
+    let o = run_in(s.path(), &["check", "-f", "json", "--allow-empty", "empty"]);
+    assert_eq!(o.status.code(), Some(0));
+    // Standard input, shown as `-`, its kind from the content or --stdin-kind.
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: nginx:latest\n";
+    for extra in [&[][..], &["--stdin-kind", "kubernetes"][..]] {
+        let mut child = bin()
+            .current_dir(s.path().join("empty"))
+            .args(["check", "-f", "json", "--today", "2026-11-26"])
+            .args(extra)
+            .arg("-")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(manifest.as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+        let v = json(&o);
+        assert!(
+            locations(&v)
+                .iter()
+                .any(|l| l.0 == "k8s-probes" && l.1 == "-" && l.2 == 8),
+            "{v}"
+        );
+    }
+    // A FIFO named on the command line is read, not walked as an empty folder.
+    let fifo = s.path().join("deploy.yaml");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let writer = {
+        let fifo = fifo.clone();
+        let text = manifest.to_string();
+        std::thread::spawn(move || std::fs::write(fifo, text))
+    };
+    let o = run_in(
+        s.path(),
+        &[
+            "check",
+            "-f",
+            "json",
+            "--today",
+            "2026-11-26",
+            "deploy.yaml",
+        ],
+    );
+    writer.join().unwrap().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v = json(&o);
+    assert!(
+        locations(&v)
+            .iter()
+            .any(|l| l.0 == "k8s-probes" && l.1 == "deploy.yaml" && l.2 == 8),
+        "{v}"
+    );
+}
+
+/// Item 12 and a fuzzing find: nested anchors are charged against the node budget, and
+/// collections used as keys cost linear, not exponential, memory.
+#[test]
+fn yaml_memory_holds_for_nested_anchors_and_complex_keys() {
+    let s = Scratch::new("h12");
+    let items = vec!["1"; 100_000].join(",");
+    let anchors: String = (0..250).map(|i| format!("&a{i} [")).collect();
+    s.write(
+        "nested.yaml",
+        &format!("a: {anchors}[{items}]{}\n", "]".repeat(250)),
+    );
+    // 200 nested flow mappings as keys (47 bytes of this ran out of memory).
+    s.write(
+        "keys.yaml",
+        &format!("{}0{}\n", "{".repeat(200), "}".repeat(200)),
+    );
+    let o = run_in(
+        s.path(),
+        &["check", "-f", "json", "nested.yaml", "keys.yaml"],
+    );
+    let v = json(&o);
+    let errs: Vec<(String, String, u64)> = rule_lines(&v);
+    assert_eq!(
+        errs,
+        vec![("parse-error".to_string(), "nested.yaml".to_string(), 1)],
+        "{v}"
+    );
+    assert!(
+        messages(&v, "findings")[0].contains("document too large"),
+        "{v}"
+    );
+    assert_eq!(v["summary"]["documents"], 1, "keys.yaml loads: {v}");
+}

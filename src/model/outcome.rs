@@ -13,6 +13,8 @@ pub struct Outcome {
     pub errors: Vec<Diagnostic>,
     pub files: usize,
     pub documents: usize,
+    /// The files discovery found to read, before any filter: 0 is "nothing to check".
+    pub candidates: usize,
     /// The text of every file with a document or finding, for snippets.
     pub sources: Sources,
     /// The kinds of the documents each checked file holds (by display path).
