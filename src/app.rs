@@ -29,6 +29,8 @@ pub struct PolicyOptions {
     pub config: Option<PathBuf>,
     /// Time budget of one rule on one document (default [`DEFAULT_POLICY_TIMEOUT`]).
     pub policy_timeout: Option<std::time::Duration>,
+    /// Use no configuration file at all.
+    pub no_config: bool,
 }
 
 /// Everything a run needs besides its paths: the config, the policies (selected), the data.
@@ -118,11 +120,12 @@ pub fn load_policies_in(
     set
 }
 
-/// The configuration: `--config`, else the one found from `scan_root` (none is fine).
-pub fn load_config(explicit: Option<&Path>, scan_root: &Path) -> (Config, Vec<Diagnostic>) {
+/// The configuration: `--config`, else the one [`crate::config::find`] finds from the working
+/// directory (none is fine). `_scan_root` is no longer consulted: one configuration per run.
+pub fn load_config(explicit: Option<&Path>, _scan_root: &Path) -> (Config, Vec<Diagnostic>) {
     let path = explicit
         .map(Path::to_path_buf)
-        .or_else(|| crate::config::discover(scan_root));
+        .or_else(|| crate::config::find(Path::new(".")));
     match &path {
         Some(p) => match Config::load(p, explicit.is_none()) {
             Ok(c) => (c, Vec::new()),
@@ -135,7 +138,11 @@ pub fn load_config(explicit: Option<&Path>, scan_root: &Path) -> (Config, Vec<Di
 /// Loads the configuration (found from `scan_root` unless given), the policies it and the
 /// options name, the data files, and applies rule selection and severities.
 pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -> Setup {
-    let (config, mut errors) = load_config(opts.config.as_deref(), scan_root);
+    let (config, mut errors) = if opts.no_config {
+        (Config::default(), Vec::new())
+    } else {
+        load_config(opts.config.as_deref(), scan_root)
+    };
     // Policies the config names must lie inside its repository, and do not widen what
     // `parse_config_file` may read; the user's `--policy` folders may be anywhere and do.
     let inside = config.confinement();

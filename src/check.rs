@@ -182,6 +182,7 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         files,
         documents,
         candidates: candidate_count,
+        config_file: opts.config.source.as_ref().map(|s| s.path.clone()),
         sources,
         file_kinds: loaded.kinds,
     }

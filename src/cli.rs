@@ -95,14 +95,18 @@ pub struct PolicyArgs {
     /// Rego syntax of team policies.
     #[arg(long, value_enum, default_value_t = RegoVersion::Auto)]
     pub rego_version: RegoVersion,
-    /// The configuration file (default: `.tollgate.yml` at the scan root or above, up to the
-    /// git root).
+    /// The configuration file (default: the nearest `.tollgate.yml` from the working directory
+    /// up to the git root; outside git, in the working directory only).
     #[arg(long, short = 'c')]
     pub config: Option<PathBuf>,
     /// Time budget of one rule on one document: `5s`, `500ms`, or seconds (`2.5`) [default: 5s].
     /// A rule that runs longer is a policy error for that document; the others still run.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub policy_timeout: Option<std::time::Duration>,
+    /// Use no configuration file (not even the `.tollgate.yml` found from the working
+    /// directory).
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -242,6 +246,7 @@ impl PolicyArgs {
             },
             config: self.config.clone(),
             policy_timeout: self.policy_timeout,
+            no_config: self.no_config,
         }
     }
 }

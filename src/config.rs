@@ -93,6 +93,33 @@ pub struct Config {
     pub waivers: Vec<ConfigWaiver>,
 }
 
+/// The configuration of a run: the nearest `.tollgate.yml` from `start` (the working
+/// directory) up to the git root; outside a git repository, in `start` only. Never from the
+/// paths being checked: `tollgate check a b` uses one configuration for both. The one place
+/// the lookup lives, so that per-folder configurations can come later.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(if start.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        start
+    })
+    .ok()?;
+    let in_git = start.ancestors().any(|d| d.join(".git").exists());
+    for dir in start.ancestors() {
+        for name in FILE_NAMES {
+            let p = dir.join(name);
+            // Any entry, symlinks included: a link to outside is refused when read.
+            if p.symlink_metadata().is_ok() {
+                return Some(p);
+            }
+        }
+        if !in_git || dir.join(".git").exists() {
+            break;
+        }
+    }
+    None
+}
+
 /// Finds the config for a scan: at the scan root or its nearest ancestor, up to the git root.
 pub fn discover(scan_root: &Path) -> Option<PathBuf> {
     let start = if scan_root.is_file() {

@@ -1040,3 +1040,36 @@ fn yaml_memory_holds_for_nested_anchors_and_complex_keys() {
     );
     assert_eq!(v["summary"]["documents"], 1, "keys.yaml loads: {v}");
 }
+
+/// Item 10: one configuration per run, from the working directory (up to the git root), never
+/// from the first named path; `--no-config` uses none; the human summary names it.
+#[test]
+fn the_configuration_comes_from_the_working_directory() {
+    let s = Scratch::new("h10");
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: nginx:1.27\n";
+    s.write("a/app.yaml", deploy);
+    s.write("b/app.yaml", deploy);
+    // A pull request adds a config inside a checked folder that turns the rule off.
+    s.write("a/.tollgate.yml", "ignore: [k8s-probes]\n");
+    let probes = |v: &Value| -> Vec<String> {
+        rule_lines(v)
+            .into_iter()
+            .filter(|(r, _, _)| r == "k8s-probes")
+            .map(|(_, f, _)| f)
+            .collect()
+    };
+    let o = run_in(s.path(), &["check", "-f", "json", "a", "b"]);
+    assert_eq!(probes(&json(&o)), vec!["a/app.yaml", "b/app.yaml"]);
+    // The working directory's config applies to every path.
+    s.write(".tollgate.yml", "ignore: [k8s-probes]\n");
+    let o = run_in(s.path(), &["check", "-f", "json", "b", "a"]);
+    assert!(probes(&json(&o)).is_empty());
+    let o = run_in(s.path(), &["check", "--no-config", "-f", "json", "b", "a"]);
+    assert_eq!(probes(&json(&o)), vec!["a/app.yaml", "b/app.yaml"]);
+    let o = run_in(s.path(), &["check", "--color", "never", "a"]);
+    assert!(
+        stdout(&o).contains("configuration: .tollgate.yml\n"),
+        "{}",
+        stdout(&o)
+    );
+}
