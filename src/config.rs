@@ -182,6 +182,40 @@ fn schema_message(e: &jsonschema::ValidationError) -> String {
     }
 }
 
+/// What a rule's setting must be, judged from its METADATA default (its schema, until rules
+/// declare one): the same JSON type; a non-negative number when the default is one; a list of
+/// the default's item type. `None` when `value` fits.
+fn setting_mismatch(default: &Value, value: &Value) -> Option<String> {
+    let kind = |v: &Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    };
+    match (default, value) {
+        (Value::Null, _) => None,
+        (Value::Number(d), Value::Number(v)) => {
+            let non_negative = d.as_f64().is_some_and(|d| d >= 0.0);
+            (non_negative && v.as_f64().is_some_and(|v| v < 0.0))
+                .then(|| format!("a non-negative number, as its default `{d}`"))
+        }
+        (Value::Array(d), Value::Array(v)) => {
+            let item = d.first().map(kind)?;
+            let uniform = d.iter().all(|x| kind(x) == item);
+            (uniform && v.iter().any(|x| kind(x) != item)).then(|| {
+                format!(
+                    "a list of {}s",
+                    item.trim_start_matches("a ").trim_start_matches("an ")
+                )
+            })
+        }
+        (d, v) if kind(d) != kind(v) => Some(format!("{}, as its default", kind(d))),
+        _ => None,
+    }
+}
+
 /// Turns a JSON pointer (`/waivers/0/expires`) into a path.
 fn pointer_path(pointer: &str) -> Vec<Seg> {
     pointer
@@ -428,7 +462,22 @@ impl Config {
                 continue;
             };
             let defaults = rule.settings.as_object().cloned().unwrap_or_default();
-            for key in rc.settings.keys() {
+            for (key, value) in &rc.settings {
+                if let Some(expected) = defaults.get(key).and_then(|d| setting_mismatch(d, value)) {
+                    // A wrongly typed setting would silently disable the gate (`lines: "80"`
+                    // compares as a string; `-5` or `null` passes everything).
+                    errors.push(self.error_at(
+                        &[
+                            Seg::from("rules"),
+                            Seg::from(id.as_str()),
+                            Seg::from("settings"),
+                            Seg::from(key.as_str()),
+                        ],
+                        format!(
+                            "invalid configuration: setting `{key}` of rule `{id}` must be {expected}"
+                        ),
+                    ));
+                }
                 if !defaults.contains_key(key) {
                     let known: Vec<&String> = defaults.keys().collect();
                     errors.push(self.error_at(

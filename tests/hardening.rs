@@ -1073,3 +1073,47 @@ fn the_configuration_comes_from_the_working_directory() {
         stdout(&o)
     );
 }
+
+/// Item 8 (minimal): a rule setting whose type differs from its METADATA default is a located
+/// configuration error, not a silently disabled gate.
+#[test]
+fn wrongly_typed_settings_are_located_errors() {
+    let s = Scratch::new("h8");
+    s.write(
+        "web/coverage/coverage-summary.json",
+        "{\"total\": {\"lines\": {\"covered\": 50, \"total\": 100, \"pct\": 50}}}\n",
+    );
+    for bad in ["\"80\"", "-5", "null", "[80]"] {
+        s.write(
+            ".tollgate.yml",
+            &format!("rules:\n  coverage-threshold:\n    settings:\n      lines: {bad}\n"),
+        );
+        let o = run_in(s.path(), &["check", "-f", "json"]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", stdout(&o));
+        let v = json(&o);
+        let e = &v["errors"][0];
+        assert_eq!(e["file"], ".tollgate.yml", "{v}");
+        assert_eq!(
+            (e["line"].as_u64(), e["column"].as_u64()),
+            (Some(4), Some(7)),
+            "{bad}: {v}"
+        );
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains("setting `lines` of rule `coverage-threshold` must be"),
+            "{v}"
+        );
+    }
+    // A number still works, and the gate holds.
+    s.write(
+        ".tollgate.yml",
+        "rules:\n  coverage-threshold:\n    settings:\n      lines: 80\n",
+    );
+    let o = run_in(s.path(), &["check", "-f", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(rule_lines(&json(&o))
+        .iter()
+        .any(|(r, _, _)| r == "coverage-threshold"));
+}
