@@ -27,7 +27,13 @@
 #   TOLLGATE_BIN            use this tollgate binary as it is
 #   TOLLGATE_INSTALL_DIR    where tollgate is installed (bin/tollgate inside); cached by the action
 #   TOLLGATE_DOWNLOAD_BASE  where releases are downloaded from; the archive is
-#                           $BASE/v$VERSION/tollgate-$TARGET.tar.gz, next to its .sha256
+#                           $BASE/v$VERSION/tollgate-$TARGET.tar.gz
+#   TOLLGATE_CHECKSUMS      the file of pinned checksums (default: release-checksums.txt in
+#                           the action's own checkout). A release binary is installed only if
+#                           its SHA-256 is written there (`<sha256>  v<version>/tollgate-<target>
+#                           .tar.gz`, committed by the release workflow before tagging), so that
+#                           pinning the action by commit pins the binary too; a checksum
+#                           downloaded beside the archive is not trusted.
 #   TOLLGATE_VERSION        the version to download (default: the action's Cargo.toml version)
 #   TOLLGATE_TARGET         the target triple to download (default: this machine's)
 #   TOLLGATE_INSTALL_CMD    the command that builds from source (default: cargo install
@@ -99,6 +105,13 @@ prepare() {
   echo "key=tollgate-$(uname -s)-$(uname -m)-$(version)-$sum"
 }
 
+# The SHA-256 pinned for a release file (`v<version>/tollgate-<target>.tar.gz`), or nothing.
+pinned_checksum() {
+  local file="${TOLLGATE_CHECKSUMS:-$ACTION_PATH/release-checksums.txt}"
+  [ -f "$file" ] || return 0
+  awk -v name="$1" '$2 == name && length($1) == 64 && $1 ~ /^[0-9a-f]+$/ {print $1; exit}' "$file"
+}
+
 # Downloads the released binary into $INSTALL_DIR/bin. Returns 1 when there is none (so the
 # caller can build from source); a checksum mismatch is fatal.
 download() {
@@ -115,15 +128,18 @@ download() {
     return 1
   fi
   url="${base%/}/v$version/tollgate-$target.tar.gz"
+  expected=$(pinned_checksum "v$version/tollgate-$target.tar.gz")
+  if [ -z "$expected" ]; then
+    log "no checksum pinned in the action for tollgate $version ($target): no released binary"
+    return 1
+  fi
   tmp=$(mktemp -d)
   log "downloading $url"
-  if ! curl -fsSL --retry 2 --connect-timeout 10 -o "$tmp/tollgate.tar.gz" "$url" ||
-    ! curl -fsSL --retry 2 --connect-timeout 10 -o "$tmp/tollgate.tar.gz.sha256" "$url.sha256"; then
+  if ! curl -fsSL --retry 2 --connect-timeout 10 -o "$tmp/tollgate.tar.gz" "$url"; then
     rm -rf "$tmp"
     log "no released binary at $url"
     return 1
   fi
-  expected=$(awk '{print $1; exit}' "$tmp/tollgate.tar.gz.sha256")
   actual=$(sha256 "$tmp/tollgate.tar.gz")
   if [ "$expected" != "$actual" ]; then
     rm -rf "$tmp"
@@ -208,6 +224,8 @@ main() {
   fi
   args+=(--format github --format "sarif=$sarif" --format "json=$json")
   for p in ${INPUT_ARGS:-}; do args+=("$p"); done
+  # `--` first: a file named `-c.yml` is a path, not an option.
+  args+=(--)
   for p in ${INPUT_PATHS:-.}; do args+=("$p"); done
   set +f
 

@@ -5,9 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, Config};
+use crate::confined::{self, Confinement};
 use crate::filter;
 use crate::model::Diagnostic;
-use crate::policy::{pack, LoadOptions, PolicySet};
+use crate::policy::{pack, LoadOptions, PolicySet, DEFAULT_POLICY_TIMEOUT};
 use crate::source::{parse, yaml};
 
 /// The policy options every command shares.
@@ -29,6 +30,10 @@ pub struct PolicyOptions {
     /// Rule selection from the command line, replacing the configuration's.
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
+    /// Time budget of one rule on one document (default [`DEFAULT_POLICY_TIMEOUT`]).
+    pub policy_timeout: Option<std::time::Duration>,
+    /// Use no configuration file at all.
+    pub no_config: bool,
 }
 
 /// Everything a run needs besides its paths: the config, the policies (selected), the data.
@@ -68,15 +73,22 @@ fn expand_data_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-/// Reads JSON or YAML data files (or folders of them) for `data`.
+/// Reads JSON or YAML data files (or folders of them) for `data`. `confine`: the files were
+/// named by repository content (the config), so they must lie inside the repository; `None`
+/// for the user's own.
 pub fn read_data_files(
     paths: &[PathBuf],
+    confine: Option<&Confinement>,
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<(String, serde_json::Value)> {
     let mut out = Vec::new();
     for p in &expand_data_paths(paths) {
         let display = crate::discover::display_path(p);
-        let text = match std::fs::read_to_string(p) {
+        let read = match confine {
+            Some(c) => c.read_to_string(p, confined::DEFAULT_LIMIT),
+            None => confined::read_limited(p, confined::DEFAULT_LIMIT).and_then(confined::utf8),
+        };
+        let text = match read {
             Ok(t) => t,
             Err(e) => {
                 errors.push(Diagnostic::in_file(
@@ -124,7 +136,20 @@ pub fn load_policies(
     rego_v0: Option<bool>,
     read_roots: Vec<PathBuf>,
 ) -> PolicySet {
-    let (sources, errors) = pack::assemble(dirs, no_builtin, tests);
+    let dirs: Vec<(PathBuf, Option<Confinement>)> =
+        dirs.iter().map(|d| (d.clone(), None)).collect();
+    load_policies_in(&dirs, no_builtin, tests, rego_v0, read_roots)
+}
+
+/// [`load_policies`], each folder with its confinement (`Some` for folders the config names).
+pub fn load_policies_in(
+    dirs: &[(PathBuf, Option<Confinement>)],
+    no_builtin: bool,
+    tests: bool,
+    rego_v0: Option<bool>,
+    read_roots: Vec<PathBuf>,
+) -> PolicySet {
+    let (sources, errors) = pack::assemble_in(dirs, no_builtin, tests);
     let mut set = PolicySet::load(
         &sources,
         &LoadOptions {
@@ -138,13 +163,14 @@ pub fn load_policies(
     set
 }
 
-/// The configuration: `--config`, else the one found from `scan_root` (none is fine).
-pub fn load_config(explicit: Option<&Path>, scan_root: &Path) -> (Config, Vec<Diagnostic>) {
+/// The configuration: `--config`, else the one [`crate::config::find`] finds from the working
+/// directory (none is fine). `_scan_root` is no longer consulted: one configuration per run.
+pub fn load_config(explicit: Option<&Path>, _scan_root: &Path) -> (Config, Vec<Diagnostic>) {
     let path = explicit
         .map(Path::to_path_buf)
-        .or_else(|| crate::config::discover(scan_root));
+        .or_else(|| crate::config::find(Path::new(".")));
     match &path {
-        Some(p) => match Config::load(p) {
+        Some(p) => match Config::load(p, explicit.is_none()) {
             Ok(c) => (c, Vec::new()),
             Err(e) => (Config::default(), e),
         },
@@ -196,11 +222,24 @@ fn command_line_selection(
 /// Loads the configuration (found from `scan_root` unless given), the policies it and the
 /// options name, the data files, and applies rule selection and severities.
 pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -> Setup {
-    let (mut config, mut errors) = load_config(opts.config.as_deref(), scan_root);
-    let dirs = policy_dirs(&config, opts);
+    let (mut config, mut errors) = if opts.no_config {
+        (Config::default(), Vec::new())
+    } else {
+        load_config(opts.config.as_deref(), scan_root)
+    };
+    // Policies the config names must lie inside its repository, and do not widen what
+    // `parse_config_file` may read; the user's `--policy` folders may be anywhere and do.
+    let inside = config.confinement();
+    let mut dirs: Vec<(PathBuf, Option<Confinement>)> = config
+        .policies
+        .iter()
+        .map(|d| (d.clone(), Some(inside.clone())))
+        .collect();
+    dirs.extend(opts.policies.iter().map(|d| (d.clone(), None)));
     let mut roots = read_roots;
-    roots.extend(dirs.iter().cloned());
-    let mut policies = load_policies(&dirs, opts.no_builtin, false, opts.rego_v0, roots);
+    roots.extend(opts.policies.iter().cloned());
+    let mut policies = load_policies_in(&dirs, opts.no_builtin, false, opts.rego_v0, roots);
+    policies.set_timeout(opts.policy_timeout.unwrap_or(DEFAULT_POLICY_TIMEOUT));
     errors.extend(config.validate_rules(&policies.metas(), &policies.unloaded));
     command_line_selection(&mut config, opts, &policies, &mut errors);
     filter::select_rules(
@@ -209,9 +248,8 @@ pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -
         &opts.namespaces,
         opts.all_namespaces,
     );
-    let mut data_paths = config.data.clone();
-    data_paths.extend(opts.data.iter().cloned());
-    let user_data = read_data_files(&data_paths, &mut errors);
+    let mut user_data = read_data_files(&config.data, Some(&inside), &mut errors);
+    user_data.extend(read_data_files(&opts.data, None, &mut errors));
     Setup {
         config,
         policies,
@@ -359,7 +397,7 @@ pub fn setup_from_rev(
                 record(&mut changes, p, None);
                 Config::default()
             }
-            Err(()) => match Config::load(p) {
+            Err(()) => match Config::load(p, opts.config.is_none()) {
                 Ok(c) => c,
                 Err(e) => {
                     errors.extend(e);
@@ -459,7 +497,11 @@ pub fn setup_from_rev(
                     crate::discover::display_path(p),
                 ));
             }
-            Err(()) => user_data.extend(read_data_files(std::slice::from_ref(p), &mut errors)),
+            Err(()) => user_data.extend(read_data_files(
+                std::slice::from_ref(p),
+                Some(&config.confinement()),
+                &mut errors,
+            )),
         }
     }
     // The baseline.

@@ -10,6 +10,7 @@ use crate::discover::{self, Candidate, DiscoverOptions};
 use crate::filter::{self, FilterContext};
 use crate::locate::locate_finding;
 use crate::model::fingerprint::{self, BaselineEntry};
+use crate::model::span::{Children, SpanNode};
 use crate::model::{DiffInfo, Finding, NewWaiver, Outcome, Scope, SuppressionKind};
 use crate::policy::PolicySet;
 use crate::source::{yaml, Document};
@@ -95,6 +96,20 @@ impl Default for CheckOptions {
     }
 }
 
+/// Facts computed from every document that per-document rules read as data: the compose stacks
+/// (`data.tollgate.compose`) and the Kubernetes claims (`data.tollgate.kubernetes`). The base of
+/// a diff gets the same, so that its findings compare with the head's.
+fn add_facts(shared: &mut serde_json::Map<String, Value>, docs: &[Document], opts: &CheckOptions) {
+    shared.insert(
+        "compose".into(),
+        crate::source::compose::stack_data(docs, &opts.config.compose_stacks),
+    );
+    shared.insert(
+        "kubernetes".into(),
+        crate::source::kubernetes::claim_data(docs),
+    );
+}
+
 /// The folder project-scope rules see when files are named explicitly: the git root above
 /// the working directory, else the working directory.
 fn context_root() -> PathBuf {
@@ -105,6 +120,25 @@ fn context_root() -> PathBuf {
         }
     }
     cwd
+}
+
+/// The byte ranges of every scalar value and mapping key of `docs`, per file.
+fn scalar_ranges(docs: &[crate::source::Document]) -> crate::waiver::ScalarRanges {
+    fn walk(n: &SpanNode, out: &mut Vec<(usize, usize)>) {
+        if let Some(k) = &n.key {
+            out.push((k.start.offset, k.end.offset));
+        }
+        match &n.children {
+            Children::Leaf => out.push((n.value.start.offset, n.value.end.offset)),
+            Children::Map(m) => m.values().for_each(|c| walk(c, out)),
+            Children::Seq(s) => s.iter().for_each(|c| walk(c, out)),
+        }
+    }
+    let mut out = crate::waiver::ScalarRanges::new();
+    for d in docs {
+        walk(&d.spans, out.entry(d.path().to_string()).or_default());
+    }
+    out
 }
 
 /// Runs the whole check.
@@ -127,6 +161,7 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         (opts.paths.clone(), None)
     };
     let (candidates, mut errors) = discover::discover(&roots, &opts.discover);
+    let candidate_count = candidates.len();
     let loaded = read::load_all(&candidates, opts.max_file_size, opts.limits);
     errors.extend(loaded.errors);
     errors.extend(policies.errors.iter().cloned());
@@ -141,15 +176,20 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
             .unwrap_or_else(|| PathBuf::from("."))
     };
     let docs = loaded.documents;
-    let mut shared = read::shared_data(&docs, &opts.today, &root);
-    shared.insert(
-        "compose".into(),
-        crate::source::compose::stack_data(&docs, &opts.config.compose_stacks),
-    );
-    shared.insert(
-        "kubernetes".into(),
-        crate::source::kubernetes::claim_data(&docs),
-    );
+    let (mut shared, refused) =
+        read::shared_data_limited(&docs, &opts.today, &root, opts.max_file_size);
+    // A `.trivyignore` that failed to load already has its finding; otherwise say why it was
+    // not read.
+    if let Some(d) = refused {
+        if !loaded
+            .findings
+            .iter()
+            .any(|f| Some(&f.file) == d.file.as_ref())
+        {
+            errors.push(d);
+        }
+    }
+    add_facts(&mut shared, &docs, opts);
     errors.extend(policies.set_data(&opts.settings, shared, &opts.user_data));
     let (mut raws, eval_errors) = evaluate::evaluate(&policies, &docs, opts.combine);
     errors.extend(eval_errors);
@@ -162,6 +202,7 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
             .map(|(i, rule, raw)| locate_finding(&docs[*i], &rule.meta, raw)),
     );
     let mut sources = loaded.sources;
+    let scalars = scalar_ranges(&docs);
     let mut findings = filter::apply(
         findings,
         &FilterContext {
@@ -170,6 +211,7 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
             no_waivers: opts.no_waivers,
             today: &opts.today,
             sources: &sources,
+            scalars: Some(&scalars),
         },
     );
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -258,6 +300,8 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         errors,
         files,
         documents,
+        candidates: candidate_count,
+        config_file: opts.config.source.as_ref().map(|s| s.path.clone()),
         sources,
         file_kinds: loaded.kinds,
         pre_existing,
@@ -400,11 +444,9 @@ fn base_fingerprints(
     let loaded = read::load_all_from(&cands, opts.max_file_size, opts.limits, &texts);
     let docs = loaded.documents;
     let mut policies = policies.clone();
-    let _ = policies.set_data(
-        &opts.settings,
-        read::shared_data(&docs, &opts.today, root),
-        &opts.user_data,
-    );
+    let mut shared = read::shared_data(&docs, &opts.today, root);
+    add_facts(&mut shared, &docs, opts);
+    let _ = policies.set_data(&opts.settings, shared, &opts.user_data);
     let changed = |d: &Document| texts.contains_key(d.path());
     let (mut raws, _) = evaluate::evaluate_some(&policies, &docs, opts.combine, &changed);
     // Located as at the head, so that a finding without a path has the same fingerprint.
@@ -420,6 +462,7 @@ fn base_fingerprints(
         raws.iter()
             .map(|(i, rule, raw)| locate_finding(&docs[*i], &rule.meta, raw)),
     );
+    let scalars = scalar_ranges(&docs);
     let mut findings = filter::apply(
         findings,
         &FilterContext {
@@ -428,6 +471,7 @@ fn base_fingerprints(
             no_waivers: opts.no_waivers,
             today: &opts.today,
             sources: &loaded.sources,
+            scalars: Some(&scalars),
         },
     );
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

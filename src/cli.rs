@@ -12,6 +12,26 @@ use crate::model::{catalog, Severity};
 use crate::report::{self, Format, FormatSpec};
 use crate::testing::{self, Status, TestOptions};
 
+/// Writes to standard output; a closed pipe (`tollgate rules | head -1`) ends the run quietly
+/// with exit code 0 instead of a panic.
+fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+macro_rules! out {
+    ($($t:tt)*) => { write_out(format_args!($($t)*)) };
+}
+
+macro_rules! outln {
+    () => { write_out(format_args!("\n")) };
+    ($($t:tt)*) => { write_out(format_args!("{}\n", format_args!($($t)*))) };
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "tollgate", version, about = "Policy-as-code gatekeeper for CI/CD: keeps production-hardening rules true, with every finding at its exact line", long_about = None)]
 pub struct Cli {
@@ -97,8 +117,8 @@ pub struct PolicyArgs {
     /// Rego syntax of team policies.
     #[arg(long, value_enum, default_value_t = RegoVersion::Auto)]
     pub rego_version: RegoVersion,
-    /// The configuration file (default: `.tollgate.yml` at the scan root or above, up to the
-    /// git root).
+    /// The configuration file (default: the nearest `.tollgate.yml` from the working directory
+    /// up to the git root; outside git, in the working directory only).
     #[arg(long, short = 'c')]
     pub config: Option<PathBuf>,
     /// Run only these rules: ids or categories, comma-separated or repeated; replaces the
@@ -109,6 +129,14 @@ pub struct PolicyArgs {
     /// configuration's `ignore`. (Unlike conftest's `--ignore`, which is a file regex.)
     #[arg(long, value_delimiter = ',', value_name = "RULE|CATEGORY")]
     pub ignore: Vec<String>,
+    /// Time budget of one rule on one document: `5s`, `500ms`, or seconds (`2.5`) [default: 5s].
+    /// A rule that runs longer is a policy error for that document; the others still run.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub policy_timeout: Option<std::time::Duration>,
+    /// Use no configuration file (not even the `.tollgate.yml` found from the working
+    /// directory).
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -224,6 +252,14 @@ pub struct CheckArgs {
     /// Inline waivers the diff adds do not apply: their findings count (they are still listed).
     #[arg(long)]
     pub no_new_waivers: bool,
+    /// Exit 0 when nothing is found to check (by default "nothing to check" is an error,
+    /// exit code 2: a gate that checks nothing must not pass silently).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// The input kind of standard input (`-`), e.g. `kubernetes`, `workflow`, `compose`,
+    /// `trivy`, `coverage`; by default its content decides.
+    #[arg(long, value_name = "KIND")]
+    pub stdin_kind: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -339,8 +375,33 @@ impl PolicyArgs {
             config: self.config.clone(),
             select: (!self.select.is_empty()).then(|| self.select.clone()),
             ignore: (!self.ignore.is_empty()).then(|| self.ignore.clone()),
+            policy_timeout: self.policy_timeout,
+            no_config: self.no_config,
         }
     }
+}
+
+/// `5s`, `500ms`, `2m` or a number of seconds (`2.5`), more than zero.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a duration such as 5s, 500ms or 2.5: `{s}`"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("unknown unit `{unit}` (ms, s or m)")),
+    };
+    if !(secs.is_finite() && secs > 0.0 && secs < 86_400.0) {
+        return Err(format!("`{s}` must be more than zero and less than a day"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// Loads the built-in pack (unless `no_builtin`) and the given policy folders.
@@ -356,7 +417,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Explain { rule, policy } => run_explain(&rule, &policy),
         Command::Init { force, path } => run_init(&path, force),
         Command::Schema => {
-            print!("{}", config::schema_text());
+            out!("{}", config::schema_text());
             0
         }
         Command::Completions { shell } => {
@@ -409,8 +470,12 @@ fn check_outcome(args: &CheckArgs) -> (CheckRun, Option<FailOn>) {
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
+    // What `parse_config_file` may read: the named paths, and the repository when only files
+    // are named (it is loaded for project-scope rules); not the working directory as such.
     let mut read_roots = args.paths.clone();
-    read_roots.push(PathBuf::from("."));
+    if !args.paths.is_empty() && args.paths.iter().all(|p| p.is_file()) {
+        read_roots.push(crate::confined::repository_root(std::path::Path::new(".")));
+    }
     let mut early_errors = Vec::new();
     let mut from_rev = None;
     let setup = match &args.policies_from {
@@ -516,7 +581,26 @@ fn check_outcome(args: &CheckArgs) -> (CheckRun, Option<FailOn>) {
             None => eprintln!("tollgate: no configuration file"),
         }
     }
+    if let Some(k) = &args.stdin_kind {
+        match crate::source::kind_named(k) {
+            Some(spec) => opts.discover.stdin_kind = Some(spec.kind),
+            None => setup_errors.push(crate::model::Diagnostic::new(format!(
+                "unknown input kind `{k}` for --stdin-kind (`tollgate rules` lists the kinds)"
+            ))),
+        }
+    }
     let mut outcome = check::run(&setup.policies, &opts);
+    if outcome.candidates == 0 && !args.allow_empty {
+        let named: Vec<String> = args
+            .paths
+            .iter()
+            .map(|p| crate::discover::display_path(p))
+            .collect();
+        outcome.errors.push(crate::model::Diagnostic::new(format!(
+            "nothing to check: no file tollgate reads was found in {} (--allow-empty accepts that)",
+            named.join(", ")
+        )));
+    }
     outcome.errors.splice(0..0, setup_errors);
     if let Some(from) = from_rev {
         outcome.policy_changes = from.policy_changes;
@@ -565,6 +649,10 @@ fn run_check(args: CheckArgs) -> i32 {
     let mut code = outcome.exit_code(fail_on.level());
     for spec in &specs {
         if let Err(e) = report::emit(spec, &ctx) {
+            // A reader that stopped reading (`check | head`) is not a failure of the run.
+            if spec.path.is_none() && e.kind() == std::io::ErrorKind::BrokenPipe {
+                continue;
+            }
             let to = spec
                 .path
                 .as_ref()
@@ -598,6 +686,8 @@ fn run_baseline(args: BaselineArgs) -> i32 {
         quiet: true,
         verbose: false,
         no_locate: false,
+        allow_empty: true,
+        stdin_kind: None,
     };
     let old = if args.prune {
         match crate::baseline::read(&args.output) {
@@ -675,7 +765,7 @@ fn run_rules(args: RulesArgs) -> i32 {
                     })
                 })
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&rules).unwrap_or_default()
             );
@@ -695,9 +785,9 @@ fn run_rules(args: RulesArgs) -> i32 {
                 .max()
                 .unwrap_or(5)
                 .max(5);
-            println!("{:<w$}  {:<wi$}  {:<8}  TITLE", "ID", "INPUT", "SEVERITY");
+            outln!("{:<w$}  {:<wi$}  {:<8}  TITLE", "ID", "INPUT", "SEVERITY");
             for r in &policies.rules {
-                println!(
+                outln!(
                     "{:<w$}  {:<wi$}  {:<8}  {}",
                     r.id,
                     r.input_names(),
@@ -724,7 +814,7 @@ fn run_init(path: &std::path::Path, force: bool) -> i32 {
     }
     match std::fs::write(path, config::STARTER) {
         Ok(()) => {
-            println!("wrote {}", path.display());
+            outln!("wrote {}", path.display());
             0
         }
         Err(e) => {
@@ -742,14 +832,14 @@ fn run_explain(id: &str, args: &PolicyArgs) -> i32 {
     match policies.rule(id) {
         Some(r) => {
             match &r.readme {
-                Some(doc) => print!("{doc}"),
+                Some(doc) => out!("{doc}"),
                 None => {
-                    println!("# {}", r.id);
+                    outln!("# {}", r.id);
                     if let Some(t) = &r.title {
-                        println!("\n{t}");
+                        outln!("\n{t}");
                     }
                     if let Some(d) = &r.description {
-                        println!("\n{d}");
+                        outln!("\n{d}");
                     }
                     println!(
                         "\n**Severity:** {} · **Input:** {} · defined in {}:{}",
@@ -767,7 +857,7 @@ fn run_explain(id: &str, args: &PolicyArgs) -> i32 {
         }
         None => match catalog::own(id) {
             Some(own) => {
-                print!("{}", own.meta().readme.unwrap_or_default());
+                out!("{}", own.meta().readme.unwrap_or_default());
                 0
             }
             None => {
@@ -826,7 +916,7 @@ fn print_coverage(coverage: &testing::Coverage) {
 
 fn run_test(args: TestArgs) -> i32 {
     let mut errors = Vec::new();
-    let data = app::read_data_files(&args.data, &mut errors);
+    let data = app::read_data_files(&args.data, None, &mut errors);
     let report = testing::run(&TestOptions {
         dirs: args.dirs.clone(),
         extra: args.policies.clone(),
@@ -838,7 +928,7 @@ fn run_test(args: TestArgs) -> i32 {
     });
     errors.extend(report.errors);
     for e in &errors {
-        println!("error: {e}");
+        outln!("error: {e}");
     }
     let (mut pass, mut fail, mut skip) = (0, 0, 0);
     for r in &report.results {
@@ -846,13 +936,13 @@ fn run_test(args: TestArgs) -> i32 {
             Status::Pass => {
                 pass += 1;
                 if args.verbose {
-                    println!("PASS {} ({})", r.name, r.location);
+                    outln!("PASS {} ({})", r.name, r.location);
                 }
             }
             Status::Skip => {
                 skip += 1;
                 if args.verbose {
-                    println!("SKIP {} ({})", r.name, r.location);
+                    outln!("SKIP {} ({})", r.name, r.location);
                 }
             }
             Status::Fail(m) | Status::Error(m) => {
@@ -862,9 +952,9 @@ fn run_test(args: TestArgs) -> i32 {
                 } else {
                     "ERROR"
                 };
-                println!("{word} {} ({})", r.name, r.location);
+                outln!("{word} {} ({})", r.name, r.location);
                 for l in m.lines() {
-                    println!("    {l}");
+                    outln!("    {l}");
                 }
             }
         }
@@ -872,7 +962,7 @@ fn run_test(args: TestArgs) -> i32 {
     if args.coverage {
         print_coverage(&report.coverage);
     }
-    println!("tollgate: {pass} passed, {fail} failed, {skip} skipped");
+    outln!("tollgate: {pass} passed, {fail} failed, {skip} skipped");
     if !errors.is_empty() {
         2
     } else if fail > 0 {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
+use crate::confined::Confinement;
 use crate::model::span::locate;
 use crate::model::{catalog, Diagnostic, Kind, RuleMeta, Seg, Severity, SourceFile, SpanNode};
 use crate::source::{self, yaml};
@@ -75,6 +76,9 @@ pub struct Config {
     pub spans: SpanNode,
     /// The folder paths in the config are relative to.
     pub dir: PathBuf,
+    /// The folder every file the config names (`data:`, `policies:`) must resolve inside:
+    /// the repository holding the config (see [`crate::confined`]).
+    pub root: PathBuf,
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
     pub fail_on: Option<String>,
@@ -90,6 +94,33 @@ pub struct Config {
     /// `compose: {stacks: […]}`: compose files merged into one stack, as displayed (the
     /// config's paths are relative to its folder).
     pub compose_stacks: Vec<Vec<String>>,
+}
+
+/// The configuration of a run: the nearest `.tollgate.yml` from `start` (the working
+/// directory) up to the git root; outside a git repository, in `start` only. Never from the
+/// paths being checked: `tollgate check a b` uses one configuration for both. The one place
+/// the lookup lives, so that per-folder configurations can come later.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(if start.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        start
+    })
+    .ok()?;
+    let in_git = start.ancestors().any(|d| d.join(".git").exists());
+    for dir in start.ancestors() {
+        for name in FILE_NAMES {
+            let p = dir.join(name);
+            // Any entry, symlinks included: a link to outside is refused when read.
+            if p.symlink_metadata().is_ok() {
+                return Some(p);
+            }
+        }
+        if !in_git || dir.join(".git").exists() {
+            break;
+        }
+    }
+    None
 }
 
 /// Finds the config for a scan: at the scan root or its nearest ancestor, up to the git root.
@@ -111,7 +142,9 @@ pub fn discover(scan_root: &Path) -> Option<PathBuf> {
     for dir in start.ancestors() {
         for name in FILE_NAMES {
             let p = dir.join(name);
-            if p.is_file() {
+            // Any entry, symlinks included: a link to outside is refused when read, not
+            // silently ignored.
+            if p.symlink_metadata().is_ok() {
                 return Some(p);
             }
         }
@@ -130,6 +163,60 @@ fn strings(v: Option<&Value>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A schema error that quotes at most the offending token: a short scalar is shown, anything
+/// longer (a whole file read as a string, a mapping) is described by its type.
+fn schema_message(e: &jsonschema::ValidationError) -> String {
+    let short = match e.instance().as_ref() {
+        Value::String(s) => s.len() <= 40 && !s.contains(['\n', '\r']),
+        Value::Array(_) | Value::Object(_) => false,
+        _ => true,
+    };
+    if short {
+        e.to_string()
+    } else {
+        let kind = match e.instance().as_ref() {
+            Value::String(_) => "a string",
+            Value::Array(_) => "a list",
+            _ => "a mapping",
+        };
+        e.masked_with(kind).to_string()
+    }
+}
+
+/// What a rule's setting must be, judged from its METADATA default (its schema, until rules
+/// declare one): the same JSON type; a non-negative number when the default is one; a list of
+/// the default's item type. `None` when `value` fits.
+fn setting_mismatch(default: &Value, value: &Value) -> Option<String> {
+    let kind = |v: &Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    };
+    match (default, value) {
+        (Value::Null, _) => None,
+        (Value::Number(d), Value::Number(v)) => {
+            let non_negative = d.as_f64().is_some_and(|d| d >= 0.0);
+            (non_negative && v.as_f64().is_some_and(|v| v < 0.0))
+                .then(|| format!("a non-negative number, as its default `{d}`"))
+        }
+        (Value::Array(d), Value::Array(v)) => {
+            let item = d.first().map(kind)?;
+            let uniform = d.iter().all(|x| kind(x) == item);
+            (uniform && v.iter().any(|x| kind(x) != item)).then(|| {
+                format!(
+                    "a list of {}s",
+                    item.trim_start_matches("a ").trim_start_matches("an ")
+                )
+            })
+        }
+        (d, v) if kind(d) != kind(v) => Some(format!("{}, as its default", kind(d))),
+        _ => None,
+    }
 }
 
 /// Turns a JSON pointer (`/waivers/0/expires`) into a path.
@@ -200,10 +287,24 @@ impl Config {
         }
     }
 
-    /// Reads and validates a config file.
-    pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
+    /// The folders files named by the config may be read from.
+    pub fn confinement(&self) -> Confinement {
+        Confinement::new(&self.root)
+    }
+
+    /// Reads and validates a config file. `confined`: the file was found in the repository
+    /// (not named by the user), so it must be a regular file inside the repository.
+    pub fn load(path: &Path, confined: bool) -> Result<Config, Vec<Diagnostic>> {
         let display = crate::discover::display_path(path);
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = crate::confined::repository_root(&dir);
+        let read = if confined {
+            Confinement::new(&root).read_to_string(path, crate::confined::DEFAULT_LIMIT)
+        } else {
+            crate::confined::read_limited(path, crate::confined::DEFAULT_LIMIT)
+                .and_then(crate::confined::utf8)
+        };
+        let text = read.map_err(|e| {
             vec![Diagnostic::in_file(
                 format!("cannot read the configuration: {e}"),
                 display.clone(),
@@ -216,6 +317,8 @@ impl Config {
     /// is where it is (its folder is what relative paths in it are relative to).
     pub fn from_text(path: &Path, text: String) -> Result<Config, Vec<Diagnostic>> {
         let display = crate::discover::display_path(path);
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = crate::confined::repository_root(&dir);
         let source = SourceFile::new(display.clone(), text);
         let docs =
             yaml::parse(&source.text, &source.lines, yaml::Limits::default()).map_err(|e| {
@@ -236,11 +339,11 @@ impl Config {
         } else {
             value
         };
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut cfg = Config {
             source: Some(source),
             spans,
             dir,
+            root,
             ..Config::default()
         };
         let mut errors = Vec::new();
@@ -280,7 +383,8 @@ impl Config {
                 } else {
                     format!("`{}`", crate::model::path_to_string(&path))
                 };
-                errors.push(cfg.error_at(&path, format!("invalid configuration: {at}: {e}")));
+                let message = schema_message(&e);
+                errors.push(cfg.error_at(&path, format!("invalid configuration: {at}: {message}")));
             }
         }
         if !errors.is_empty() {
@@ -450,7 +554,22 @@ impl Config {
                 continue;
             };
             let defaults = rule.settings.as_object().cloned().unwrap_or_default();
-            for key in rc.settings.keys() {
+            for (key, value) in &rc.settings {
+                if let Some(expected) = defaults.get(key).and_then(|d| setting_mismatch(d, value)) {
+                    // A wrongly typed setting would silently disable the gate (`lines: "80"`
+                    // compares as a string; `-5` or `null` passes everything).
+                    errors.push(self.error_at(
+                        &[
+                            Seg::from("rules"),
+                            Seg::from(id.as_str()),
+                            Seg::from("settings"),
+                            Seg::from(key.as_str()),
+                        ],
+                        format!(
+                            "invalid configuration: setting `{key}` of rule `{id}` must be {expected}"
+                        ),
+                    ));
+                }
                 if !defaults.contains_key(key) {
                     let known: Vec<&String> = defaults.keys().collect();
                     errors.push(self.error_at(

@@ -22,6 +22,9 @@ pub struct Candidate {
     pub claim: Claim,
     /// Named on the command line: always loaded.
     pub explicit: bool,
+    /// A symlink that is not followed (it resolves outside the repository, dangles, or names
+    /// something other than a regular file): why, reported as `symlink-outside-repository`.
+    pub refused: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -34,6 +37,8 @@ pub struct DiscoverOptions {
     pub exclude: Option<GlobSet>,
     /// Globs that force a kind on files with unusual names.
     pub forced: Vec<(GlobSet, Kind)>,
+    /// The kind of standard input (`-`); `None` lets the content decide.
+    pub stdin_kind: Option<Kind>,
 }
 
 impl Default for DiscoverOptions {
@@ -43,6 +48,7 @@ impl Default for DiscoverOptions {
             base: PathBuf::from("."),
             exclude: None,
             forced: Vec::new(),
+            stdin_kind: None,
         }
     }
 }
@@ -76,6 +82,26 @@ impl DiscoverOptions {
     }
 }
 
+/// A path as text: bytes that are not UTF-8 are escaped (`\xff`), so two different names never
+/// display alike; on Windows `\` separators become `/` (elsewhere `\` is part of a name).
+fn path_text(path: &Path) -> String {
+    #[cfg(unix)]
+    let s = {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        out
+    };
+    #[cfg(not(unix))]
+    let s = path.to_string_lossy().replace('\\', "/");
+    s
+}
+
 /// The path as reported: relative to the working directory where possible, `/` separators.
 pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
@@ -83,7 +109,7 @@ pub fn display_path(path: &Path) -> String {
         Some(cwd) if path.is_absolute() => path.strip_prefix(cwd).unwrap_or(path),
         _ => path,
     };
-    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = path_text(rel);
     let s = s.strip_prefix("./").unwrap_or(&s).to_string();
     if s.is_empty() {
         ".".to_string()
@@ -98,10 +124,46 @@ fn skip_dir(entry: &ignore::DirEntry) -> bool {
         && ALWAYS_SKIPPED.iter().any(|s| entry.file_name() == *s)
 }
 
+/// The identity of a file for de-duplication: its real path (symlinks resolved), else its
+/// absolute path. Two files whose displayed paths coincide are still two files.
+fn identity(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// What a symlink met in a walk of `repo` is: `Ok(true)` a regular file inside the repository
+/// (followed), `Ok(false)` a folder inside it (its files are walked where they are), `Err`
+/// why it is not followed.
+fn follow(link: &Path, repo: &Path) -> Result<bool, String> {
+    let real = std::fs::canonicalize(link)
+        .map_err(|_| "the symlink does not resolve to anything".to_string())?;
+    if !real.starts_with(repo) {
+        return Err("the symlink resolves outside the repository: it is not followed".into());
+    }
+    let meta = std::fs::metadata(&real).map_err(|e| format!("cannot read the target: {e}"))?;
+    if meta.is_file() {
+        Ok(true)
+    } else if meta.is_dir() {
+        Ok(false)
+    } else {
+        Err("the symlink resolves to something that is not a regular file".into())
+    }
+}
+
 /// Walks `roots` and returns the files to load, sorted, each once.
+///
+/// Symlinks are followed when they resolve to a file inside the repository (the git root
+/// above the walked folder, else the folder), and that file is checked once; a symlink to
+/// outside, to a device or FIFO, or that dangles is a candidate with [`Candidate::refused`] set
+/// when its name is one tollgate checks (or it is a folder), so it is reported, never skipped
+/// silently.
 pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, Vec<Diagnostic>) {
     let mut out: BTreeSet<Candidate> = BTreeSet::new();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    // Followed symlinks, added once the walks are done: a file reached both directly and
+    // through a link is shown at its own path.
+    let mut linked: Vec<Candidate> = Vec::new();
     let mut errors = Vec::new();
     let mut report_set = GlobSetBuilder::new();
     for g in &opts.report_globs {
@@ -119,9 +181,33 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
     let mut ordered: Vec<&PathBuf> = roots.iter().filter(|r| r.is_file()).collect();
     ordered.extend(roots.iter().filter(|r| !r.is_file()));
     for root in ordered {
+        // `-` is standard input; a FIFO, `/dev/stdin` or `<(cat a.yaml)` is read as named
+        // (within the size limit and a timeout), never walked as an empty folder.
+        let special = root.as_os_str() == "-"
+            || std::fs::metadata(root).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if special {
+            let claim = match (root.as_os_str() == "-", opts.stdin_kind) {
+                (true, Some(kind)) => Claim::Kind(kind),
+                (true, None) => Claim::Content(source::Format::Yaml),
+                (false, _) => opts
+                    .forced_claim(root)
+                    .unwrap_or_else(|| source::explicit_claim(root)),
+            };
+            let key = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+            if seen.insert(key) {
+                out.insert(Candidate {
+                    path: root.clone(),
+                    display: display_path(root),
+                    claim,
+                    explicit: true,
+                    refused: None,
+                });
+            }
+            continue;
+        }
         if root.is_file() {
             let display = display_path(root);
-            if seen.insert(display.clone()) {
+            if seen.insert(identity(root)) {
                 out.insert(Candidate {
                     path: root.clone(),
                     display,
@@ -129,10 +215,12 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
                         .forced_claim(root)
                         .unwrap_or_else(|| source::explicit_claim(root)),
                     explicit: true,
+                    refused: None,
                 });
             }
             continue;
         }
+        let repo = crate::confined::repository_root(root);
         // A root that the exclusions cover as a whole was named on purpose: check it all.
         let apply_exclude = !opts.is_excluded(&root.join("__any__"));
         let excluded = |p: &Path| apply_exclude && opts.is_excluded(p);
@@ -156,23 +244,31 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
         for entry in walker {
             match entry {
                 Ok(e) => {
-                    if !e.file_type().is_some_and(|t| t.is_file()) {
+                    let link = e.path_is_symlink() && e.depth() > 0;
+                    if !link && !e.file_type().is_some_and(|t| t.is_file()) {
                         continue;
                     }
                     let path = e.into_path();
-                    let Some(claim) = opts.forced_claim(&path).or_else(|| source::claim(&path))
-                    else {
+                    let claim = opts.forced_claim(&path).or_else(|| source::claim(&path));
+                    if link {
+                        if excluded(&path) {
+                            continue;
+                        }
+                        symlink_candidate(&path, &repo, claim, &mut linked);
+                        continue;
+                    }
+                    let Some(claim) = claim else {
                         continue;
                     };
-                    let display = display_path(&path);
-                    if excluded(&path) || !seen.insert(display.clone()) {
+                    if excluded(&path) || !seen.insert(identity(&path)) {
                         continue;
                     }
                     out.insert(Candidate {
+                        display: display_path(&path),
                         path,
-                        display,
                         claim,
                         explicit: false,
+                        refused: None,
                     });
                 }
                 Err(e) => errors.push(Diagnostic::new(format!("while walking: {e}"))),
@@ -185,7 +281,8 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
             .filter_entry(|e| !skip_dir(e))
             .build();
         for entry in walker.flatten() {
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
+            let link = entry.path_is_symlink() && entry.depth() > 0;
+            if !link && !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
             let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
@@ -193,19 +290,37 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
                 continue;
             }
             let path = entry.into_path();
-            let Some(claim) = source::claim(&path) else {
+            let claim = source::claim(&path);
+            if link {
+                if !excluded(&path) && claim.is_some() {
+                    symlink_candidate(&path, &repo, claim, &mut linked);
+                }
+                continue;
+            }
+            let Some(claim) = claim else {
                 continue;
             };
-            let display = display_path(&path);
-            if excluded(&path) || !seen.insert(display.clone()) {
+            if excluded(&path) || !seen.insert(identity(&path)) {
                 continue;
             }
             out.insert(Candidate {
+                display: display_path(&path),
                 path,
-                display,
                 claim,
                 explicit: false,
+                refused: None,
             });
+        }
+    }
+    for c in linked {
+        let key = if c.refused.is_some() {
+            // Refused links are reported each at its own path.
+            std::path::absolute(&c.path).unwrap_or_else(|_| c.path.clone())
+        } else {
+            identity(&c.path)
+        };
+        if seen.insert(key) {
+            out.insert(c);
         }
     }
     (out.into_iter().collect(), errors)
@@ -231,5 +346,40 @@ pub fn candidate_for(path: &Path, roots: &[PathBuf], opts: &DiscoverOptions) -> 
         display: display_path(path),
         claim,
         explicit: false,
+        refused: None,
     })
+}
+
+/// A symlink met in a walk: a followed file (with the claim of the link's name, else of the
+/// target's), a refused one worth reporting, or nothing (a folder inside the repository, or a
+/// link of no interest).
+fn symlink_candidate(path: &Path, repo: &Path, claim: Option<Claim>, out: &mut Vec<Candidate>) {
+    let display = display_path(path);
+    match follow(path, repo) {
+        Ok(true) => {
+            let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            if let Some(claim) = claim.or_else(|| source::claim(&target)) {
+                out.push(Candidate {
+                    path: path.to_path_buf(),
+                    display,
+                    claim,
+                    explicit: false,
+                    refused: None,
+                });
+            }
+        }
+        Ok(false) => {}
+        Err(why) => {
+            let is_dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
+            if let Some(claim) = claim.or(is_dir.then_some(Claim::Content(source::Format::Yaml))) {
+                out.push(Candidate {
+                    path: path.to_path_buf(),
+                    display,
+                    claim,
+                    explicit: false,
+                    refused: Some(why),
+                });
+            }
+        }
+    }
 }

@@ -54,6 +54,8 @@ pub struct FilterContext<'a> {
     pub today: &'a str,
     /// Every loaded file's text (inline waivers are read from it).
     pub sources: &'a Sources,
+    /// The scalars' byte ranges per file: waiver directives inside them are not comments.
+    pub scalars: Option<&'a waiver::ScalarRanges>,
 }
 
 /// Filters located findings: own-rule selection, configured severities, the report scope, then
@@ -69,7 +71,10 @@ pub fn apply(mut findings: Vec<Finding>, ctx: &FilterContext<'_>) -> Vec<Finding
     let in_scope = |file: &str| ctx.report_only.is_none_or(|only| only.contains(file));
     findings.retain(|f| in_scope(&f.file));
     if !ctx.no_waivers {
-        let mut waivers = waiver::inline(ctx.sources);
+        let mut waivers = match ctx.scalars {
+            Some(scalars) => waiver::inline_in_comments(ctx.sources, scalars),
+            None => waiver::inline(ctx.sources),
+        };
         waivers.retain(|w| in_scope(&w.at_file));
         if ctx.report_only.is_none() {
             // With a partial report, config waivers cannot be known unused.

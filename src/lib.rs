@@ -2,6 +2,7 @@
 //!
 //! The layers, each depending only on those listed before it (`CONTRIBUTING.md` has the map):
 //!
+//! - [`confined`]: reading files that repository content names, inside the repository only;
 //! - [`model`]: findings, spans, rules' descriptions, the outcome, tollgate's own rules;
 //! - [`source`]: the registry of input kinds and their loaders (text → [`source::Document`]s);
 //! - [`config`]: `.tollgate.yml`; [`policy`]: the Rego side (regorus);
@@ -19,6 +20,7 @@ pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod confined;
 pub mod discover;
 pub mod evaluate;
 pub mod filter;

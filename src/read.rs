@@ -30,6 +30,19 @@ pub fn load_file(
     max_file_size: u64,
     limits: yaml::Limits,
 ) -> Result<Loaded, Diagnostic> {
+    if let Some(why) = &c.refused {
+        let source = SourceFile::new(c.display.clone(), String::new());
+        let at = source.pos(0);
+        let mut loaded = Loaded::parse_error(&source, at, why.clone());
+        for f in &mut loaded.findings {
+            f.rule = crate::model::catalog::SYMLINK_OUTSIDE_REPOSITORY.to_string();
+        }
+        loaded.source = Some(source);
+        return Ok(loaded);
+    }
+    if c.path.as_os_str() == "-" || std::fs::metadata(&c.path).is_ok_and(|m| !m.is_file()) {
+        return load_stream(c, max_file_size, limits);
+    }
     let meta = std::fs::metadata(&c.path)
         .map_err(|e| Diagnostic::in_file(format!("cannot read: {e}"), c.display.clone()))?;
     // Both errors below are located parse errors with the file's (partial) text for snippets.
@@ -102,6 +115,62 @@ pub fn load_bytes(
     let mut loaded = source::load(source.clone(), c.claim, ctx);
     loaded.source = Some(source);
     loaded
+}
+
+/// How long a named stream (standard input, a FIFO, a device) may take to deliver its content.
+pub const STREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads a named stream (`-` for standard input, a FIFO, `/dev/stdin`, `<(cat a.yaml)`)
+/// within the size limit and [`STREAM_TIMEOUT`], then loads it like a file.
+fn load_stream(
+    c: &Candidate,
+    max_file_size: u64,
+    limits: yaml::Limits,
+) -> Result<Loaded, Diagnostic> {
+    let path = c.path.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // A reader that never ends (`/dev/zero` is cut by the limit; a silent FIFO by the timeout)
+    // is left behind in its thread: the run goes on.
+    std::thread::spawn(move || {
+        let r = if path.as_os_str() == "-" {
+            crate::confined::read_capped(std::io::stdin().lock(), max_file_size)
+        } else {
+            std::fs::File::open(&path)
+                .map_err(|e| crate::confined::ConfinedError::Io(e.kind().to_string()))
+                .and_then(|f| crate::confined::read_capped(f, max_file_size))
+        };
+        let _ = tx.send(r);
+    });
+    let bytes = match rx.recv_timeout(STREAM_TIMEOUT) {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => {
+            return Err(Diagnostic::in_file(
+                format!("cannot read: {e}"),
+                c.display.clone(),
+            ))
+        }
+        Err(_) => {
+            return Err(Diagnostic::in_file(
+                format!(
+                    "cannot read: nothing arrived within {} s",
+                    STREAM_TIMEOUT.as_secs()
+                ),
+                c.display.clone(),
+            ))
+        }
+    };
+    let text = match crate::confined::utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => return Err(Diagnostic::in_file(e.to_string(), c.display.clone())),
+    };
+    let source = SourceFile::new(c.display.clone(), text);
+    let ctx = LoadContext {
+        explicit: true,
+        limits,
+    };
+    let mut loaded = source::load(source.clone(), c.claim, ctx);
+    loaded.source = Some(source);
+    Ok(loaded)
 }
 
 /// Loads every candidate in parallel.
@@ -182,6 +251,17 @@ fn skip_kustomize_patches(candidates: &[Candidate], max_file_size: u64, out: &mu
 /// Shared facts for per-document rules: `data.tollgate.today` and `data.tollgate.trivyignore`
 /// (the entries of the `.trivyignore` at the scan root, `root`).
 pub fn shared_data(docs: &[Document], today: &str, root: &Path) -> Map<String, Value> {
+    shared_data_limited(docs, today, root, crate::confined::DEFAULT_LIMIT).0
+}
+
+/// [`shared_data`], reading an undiscovered `.trivyignore` only if it is a regular file inside
+/// the scan root of at most `limit` bytes; a refusal is returned (never the file's content).
+pub fn shared_data_limited(
+    docs: &[Document],
+    today: &str,
+    root: &Path,
+    limit: u64,
+) -> (Map<String, Value>, Option<Diagnostic>) {
     let mut m = Map::new();
     m.insert("today".into(), Value::String(today.to_string()));
     // Only the scan root's `.trivyignore`, as Trivy reads only the one where it runs.
@@ -190,24 +270,37 @@ pub fn shared_data(docs: &[Document], today: &str, root: &Path) -> Map<String, V
     } else {
         root.parent().map(PathBuf::from).unwrap_or_default()
     };
+    let root_dir = if root_dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        root_dir
+    };
     let root_ignore = root_dir.join(".trivyignore");
     let shown = discover::display_path(&root_ignore);
+    let mut refused = None;
     let entries = match docs
         .iter()
         .find(|d| d.kind == trivyignore::KIND && d.path() == shown)
     {
         Some(d) => d.value.get("entries").cloned().unwrap_or_else(|| json!([])),
-        // Not discovered (a report named on the command line): read it directly.
-        None => match std::fs::read_to_string(&root_ignore) {
-            Ok(text) => Value::Array(
-                trivyignore::entries(&text)
-                    .into_iter()
-                    .map(|(_, v)| v)
-                    .collect(),
-            ),
-            Err(_) => json!([]),
-        },
+        // Not discovered (a report named on the command line, or a file that failed to load):
+        // read it directly, confined to the scan root and within the size limit.
+        None if root_ignore.symlink_metadata().is_err() => json!([]),
+        None => {
+            match crate::confined::Confinement::new(&root_dir).read_to_string(&root_ignore, limit) {
+                Ok(text) => Value::Array(
+                    trivyignore::entries(&text)
+                        .into_iter()
+                        .map(|(_, v)| v)
+                        .collect(),
+                ),
+                Err(e) => {
+                    refused = Some(Diagnostic::in_file(format!("not read: {e}"), shown));
+                    json!([])
+                }
+            }
+        }
     };
     m.insert("trivyignore".into(), entries);
-    m
+    (m, refused)
 }

@@ -96,7 +96,7 @@ pub fn unit_tests_covered(
             let mut engine = set.engine.clone();
             engine.set_enable_coverage(coverage);
             engine.set_input(regorus::Value::Undefined);
-            let status = match engine.eval_rule(full.clone()) {
+            let status = match crate::policy::eval::eval_rule(&mut engine, full.clone()) {
                 Ok(regorus::Value::Bool(true)) => Status::Pass,
                 Ok(regorus::Value::Undefined) => Status::Fail(
                     "the test rule is undefined (a condition in its body failed)".into(),

@@ -10,11 +10,14 @@
 
 use globset::Glob;
 use regex::Regex;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
 use crate::config::Config;
-use crate::model::catalog::{self, WAIVER_EXPIRED, WAIVER_UNUSED, WAIVER_WITHOUT_REASON};
+use crate::model::catalog::{
+    self, WAIVER_EXPIRED, WAIVER_INVALID_EXPIRY, WAIVER_UNUSED, WAIVER_WITHOUT_REASON,
+};
 use crate::model::span::locate;
 use crate::model::{Finding, Seg, Severity, Sources, Span, Suppression, SuppressionKind};
 
@@ -36,6 +39,8 @@ pub struct Waiver {
     pub glob: Option<globset::GlobMatcher>,
     pub reason: Option<String>,
     pub expires: Option<String>,
+    /// An `expires=` that is not a date: the waiver waives nothing.
+    pub invalid_expiry: bool,
     /// Where findings about the waiver point.
     pub at_file: String,
     pub at: Span,
@@ -44,6 +49,16 @@ pub struct Waiver {
 
 /// Parses the inline waivers of every source file.
 pub fn inline(sources: &Sources) -> Vec<Waiver> {
+    inline_in_comments(sources, &BTreeMap::new())
+}
+
+/// Byte ranges of every scalar and key of a file's documents: a `#` inside one of them is
+/// content (`name: "api # tollgate: ignore[x]"`), not a comment.
+pub type ScalarRanges = BTreeMap<String, Vec<(usize, usize)>>;
+
+/// [`inline`], counting only directives in real comments: outside every range of `scalars`
+/// for the file.
+pub fn inline_in_comments(sources: &Sources, scalars: &ScalarRanges) -> Vec<Waiver> {
     let mut out = Vec::new();
     let mut files: Vec<_> = sources.values().collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -56,6 +71,15 @@ pub fn inline(sources: &Sources) -> Vec<Waiver> {
                 continue;
             };
             let line_no = i as u32 + 1;
+            let hash_offset = src.lines.line_start(line_no).unwrap_or(0)
+                + c.get(0).map(|m| m.start()).unwrap_or(0);
+            if scalars.get(&src.path).is_some_and(|ranges| {
+                ranges
+                    .iter()
+                    .any(|&(start, end)| start <= hash_offset && hash_offset < end)
+            }) {
+                continue;
+            }
             let rules: Vec<String> = c[1]
                 .split(',')
                 .map(|r| r.trim().to_string())
@@ -83,6 +107,9 @@ pub fn inline(sources: &Sources) -> Vec<Waiver> {
                 line: Some(line_no),
                 glob: None,
                 reason: (!reason.is_empty()).then_some(reason),
+                invalid_expiry: expires
+                    .as_deref()
+                    .is_some_and(|e| chrono::NaiveDate::parse_from_str(e, "%Y-%m-%d").is_err()),
                 expires,
                 at_file: src.path.clone(),
                 at,
@@ -112,6 +139,8 @@ pub fn from_config(cfg: &Config) -> Vec<Waiver> {
                 .map(|g| g.compile_matcher()),
             reason: w.reason.clone(),
             expires: w.expires.clone(),
+            // The configuration's dates are validated with the configuration.
+            invalid_expiry: false,
             at_file: src.path.clone(),
             at: locate(&cfg.spans, &[Seg::from("waivers"), Seg::Index(w.index)]).span,
             used: false,
@@ -122,6 +151,11 @@ pub fn from_config(cfg: &Config) -> Vec<Waiver> {
 impl Waiver {
     fn expired(&self, today: &str) -> bool {
         self.expires.as_deref().is_some_and(|e| e < today)
+    }
+
+    /// Expired or with an expiry that is not a date: it suppresses nothing.
+    fn void(&self, today: &str) -> bool {
+        self.invalid_expiry || self.expired(today)
     }
 
     fn covers(&self, f: &Finding, cfg: &Config) -> bool {
@@ -179,7 +213,7 @@ pub fn apply(
             if !w.covers(f, cfg) {
                 continue;
             }
-            if w.expired(today) {
+            if w.void(today) {
                 w.used = true; // it matched: report it as expired, not unused
                 continue;
             }
@@ -197,6 +231,23 @@ pub fn apply(
     let mut out = Vec::new();
     for w in waivers.iter() {
         let rules = w.rules.join(", ");
+        if w.invalid_expiry {
+            let token: String = w
+                .expires
+                .as_deref()
+                .unwrap_or_default()
+                .chars()
+                .take(40)
+                .collect();
+            out.push(waiver_finding(
+                w,
+                WAIVER_INVALID_EXPIRY,
+                format!(
+                    "the waiver for {rules} expires on `{token}`, which is not a date (YYYY-MM-DD): it suppresses nothing"
+                ),
+            ));
+            continue;
+        }
         if w.expired(today) {
             out.push(waiver_finding(
                 w,

@@ -299,11 +299,23 @@ fn sha256_hex(path: &Path) -> String {
 
 const ARCHIVE: &str = "/releases/download/v9.8.7/tollgate-test-target.tar.gz";
 
+/// Pins `sum` as the checksum of version 9.8.7's `test-target` archive, as the release workflow
+/// commits it into the action's source.
+fn pin(r: &Runner, sum: &str) {
+    std::fs::write(
+        r.file("checksums.txt"),
+        format!("# pinned\n{}  v1.0.0/tollgate-test-target.tar.gz\n{sum}  v9.8.7/tollgate-test-target.tar.gz\n", "1".repeat(64)),
+    )
+    .unwrap();
+}
+
 /// The script set up to download version 9.8.7 for `test-target` from `server`, with a source
-/// build that records that it ran (and installs the test binary).
+/// build that records that it ran (and installs the test binary), and checksums read from the
+/// runner's `checksums.txt` (see [`pin`]).
 fn downloading(r: &Runner, server: &Server) -> Command {
     let mut c = r.script();
     c.env("TOLLGATE_DOWNLOAD_BASE", server.base())
+        .env("TOLLGATE_CHECKSUMS", r.file("checksums.txt"))
         .env("TOLLGATE_VERSION", "9.8.7")
         .env("TOLLGATE_TARGET", "test-target")
         .env("FAKE_BUILT_BIN", env!("CARGO_BIN_EXE_tollgate"))
@@ -319,20 +331,13 @@ fn the_released_binary_is_downloaded_and_verified() {
     let r = Runner::new("download");
     let bytes = release_archive(r.scratch.path());
     let sum = sha256_hex(&r.scratch.path().join("tollgate.tar.gz"));
-    let server = Server::start(HashMap::from([
-        (ARCHIVE.to_string(), bytes),
-        (
-            format!("{ARCHIVE}.sha256"),
-            format!("{sum}  tollgate-test-target.tar.gz\n").into_bytes(),
-        ),
-    ]));
+    pin(&r, &sum);
+    let server = Server::start(HashMap::from([(ARCHIVE.to_string(), bytes)]));
     let o = run(downloading(&r, &server));
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}\n{}", stderr(&o));
-    assert_eq!(
-        server.requests(),
-        vec![ARCHIVE.to_string(), format!("{ARCHIVE}.sha256")]
-    );
+    // The pinned checksum is the only one: none is downloaded.
+    assert_eq!(server.requests(), vec![ARCHIVE.to_string()]);
     assert!(
         out.contains("installed the released tollgate 9.8.7 (test-target)"),
         "{out}"
@@ -348,18 +353,22 @@ fn the_released_binary_is_downloaded_and_verified() {
     let o = run(downloading(&r, &server));
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("using the cached"), "{}", stdout(&o));
-    assert_eq!(server.requests().len(), 2);
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[test]
 fn a_checksum_mismatch_fails_without_installing() {
     let r = Runner::new("mismatch");
     let bytes = release_archive(r.scratch.path());
+    let sum = sha256_hex(&r.scratch.path().join("tollgate.tar.gz"));
+    pin(&r, &"0".repeat(64));
+    // A `.sha256` served beside the archive that matches it changes nothing: only the pinned
+    // checksum counts.
     let server = Server::start(HashMap::from([
         (ARCHIVE.to_string(), bytes),
         (
             format!("{ARCHIVE}.sha256"),
-            format!("{}  tollgate-test-target.tar.gz\n", "0".repeat(64)).into_bytes(),
+            format!("{sum}  tollgate-test-target.tar.gz\n").into_bytes(),
         ),
     ]));
     let o = run(downloading(&r, &server));
@@ -379,6 +388,7 @@ fn a_checksum_mismatch_fails_without_installing() {
 #[test]
 fn without_a_release_it_builds_from_source() {
     let r = Runner::new("fallback");
+    pin(&r, &"2".repeat(64));
     let server = Server::start(HashMap::new());
     let o = run(downloading(&r, &server));
     let out = stdout(&o);
@@ -397,6 +407,7 @@ fn without_a_release_it_builds_from_source() {
 
     // install: release does not fall back; install: source does not download.
     let r = Runner::new("release-only");
+    pin(&r, &"2".repeat(64));
     let mut c = downloading(&r, &server);
     c.env("INPUT_INSTALL", "release");
     let o = run(c);
@@ -411,6 +422,52 @@ fn without_a_release_it_builds_from_source() {
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(r.file("install.marker").exists());
     assert_eq!(server.requests().len(), before);
+}
+
+#[test]
+fn a_release_without_a_pinned_checksum_is_not_downloaded() {
+    let r = Runner::new("unpinned");
+    let bytes = release_archive(r.scratch.path());
+    let sum = sha256_hex(&r.scratch.path().join("tollgate.tar.gz"));
+    // Pinned for another version only; the server offers the archive and a matching .sha256.
+    std::fs::write(
+        r.file("checksums.txt"),
+        format!("{}  v1.0.0/tollgate-test-target.tar.gz\n", "4".repeat(64)),
+    )
+    .unwrap();
+    let server = Server::start(HashMap::from([
+        (ARCHIVE.to_string(), bytes),
+        (
+            format!("{ARCHIVE}.sha256"),
+            format!("{sum}  tollgate-test-target.tar.gz\n").into_bytes(),
+        ),
+    ]));
+    let o = run(downloading(&r, &server));
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{}", stderr(&o));
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+    assert!(
+        out.contains("no checksum pinned in the action for tollgate 9.8.7 (test-target)"),
+        "{out}"
+    );
+    assert!(r.file("install.marker").exists(), "a source build instead");
+}
+
+/// The action passes the paths after `--`: a file named `-c.yml` is not read as an option.
+#[test]
+fn paths_that_look_like_options_stay_paths() {
+    let r = Runner::new("dash");
+    std::fs::write(
+        r.workspace().join("-c.yml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    )
+    .unwrap();
+    let mut c = r.prebuilt();
+    c.env("INPUT_PATHS", "-c.yml");
+    let o = run(c);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{}", stderr(&o));
+    assert_eq!(r.outputs()["findings"], "0", "{out}");
 }
 
 #[test]

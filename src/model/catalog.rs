@@ -13,6 +13,8 @@ pub const TEMPLATED_FILE: &str = "templated-file";
 pub const WAIVER_EXPIRED: &str = "waiver-expired";
 pub const WAIVER_UNUSED: &str = "waiver-unused";
 pub const WAIVER_WITHOUT_REASON: &str = "waiver-without-reason";
+pub const WAIVER_INVALID_EXPIRY: &str = "waiver-invalid-expiry";
+pub const SYMLINK_OUTSIDE_REPOSITORY: &str = "symlink-outside-repository";
 
 /// One of tollgate's own rules.
 pub struct OwnRule {
@@ -37,10 +39,22 @@ pub const OWN_RULES: &[OwnRule] = &[
         description: "A YAML file that does not parse and holds template expressions (`{{ … }}`, `{% … %}`), outside a Helm chart and of no kind known from its path: a Jinja or Go template, not YAML. It is reported once, at its first expression, and not checked. Check the rendered output instead; `ignore: [templated-file]` silences the note, and `rules: {templated-file: {severity: error}}` makes it fail the run. A file whose kind its path names (a workflow, a compose file) is still a `parse-error`.",
     },
     OwnRule {
+        id: SYMLINK_OUTSIDE_REPOSITORY,
+        title: "Symlinked inputs stay inside the repository",
+        severity: Severity::Error,
+        description: "A symlink found while walking a folder that resolves outside the folder being checked (or to something that is not a regular file). tollgate does not follow it, as it would read files the repository does not hold, but kubectl and docker compose would: the link is reported instead of being skipped silently. Symlinks that resolve inside the folder are followed, and their target is checked once.",
+    },
+    OwnRule {
         id: WAIVER_EXPIRED,
         title: "Waivers are renewed or removed when they expire",
         severity: Severity::Warning,
         description: "A waiver (inline `# tollgate: ignore[…] expires=…` or a `.tollgate.yml` `waivers:` entry) whose expiry date has passed. It suppresses nothing any more; renew it with a reason or fix the findings.",
+    },
+    OwnRule {
+        id: WAIVER_INVALID_EXPIRY,
+        title: "Waiver expiry dates are dates",
+        severity: Severity::Warning,
+        description: "An inline waiver whose `expires=` is not a date (`YYYY-MM-DD`). It suppresses nothing, as an expiry that never comes would make the exception permanent; write the date as `expires=2026-12-31`.",
     },
     OwnRule {
         id: WAIVER_UNUSED,

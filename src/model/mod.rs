@@ -8,9 +8,11 @@
 //! - [`finding`]: findings (raw and located), severities, waivers' marks, diagnostics;
 //! - [`rule`]: what is known about a rule ([`RuleMeta`]);
 //! - [`catalog`]: tollgate's own rules (`parse-error`, `waiver-*`);
+//! - [`commands`]: neutralising text that would become GitHub Actions workflow commands;
 //! - [`outcome`]: the result of a run; [`fingerprint`]: stable finding fingerprints.
 
 pub mod catalog;
+pub mod commands;
 pub mod finding;
 pub mod fingerprint;
 pub mod kind;

@@ -14,6 +14,10 @@ pub struct Outcome {
     pub errors: Vec<Diagnostic>,
     pub files: usize,
     pub documents: usize,
+    /// The files discovery found to read, before any filter: 0 is "nothing to check".
+    pub candidates: usize,
+    /// The configuration file in use (as displayed), if any.
+    pub config_file: Option<String>,
     /// The text of every file with a document or finding, for snippets.
     pub sources: Sources,
     /// The kinds of the documents each checked file holds (by display path).

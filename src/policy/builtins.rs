@@ -6,12 +6,23 @@
 //!
 //! File reads are confined to the scanned folders and the policy folders: a pull request's
 //! policy cannot read `~/.ssh` or the runner's environment through them.
+//!
+//! Some of regorus's own builtins are replaced (extensions win over builtins), so that a run is
+//! deterministic and bounded:
+//!
+//! - `time.now_ns()` is noon UTC of "today" (`--today`), not the clock;
+//! - `rand.intn` and `uuid.rfc4122` are errors: a gate that answers differently on each run
+//!   cannot be reviewed or reproduced;
+//! - `numbers.range` and `numbers.range_step` refuse to build more than [`MAX_RANGE`] numbers
+//!   (`numbers.range(1, 2000000000)` would otherwise abort the process out of memory).
 
 use anyhow::{anyhow, bail, Result};
 use regorus::{Engine, Value};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use crate::confined::{self, Confinement};
 use crate::model::LineIndex;
 use crate::source::yaml;
 
@@ -45,17 +56,17 @@ fn parser_for(path: &Path) -> &'static str {
     }
 }
 
-/// Reads `path` if it lies inside one of `roots`.
-fn confined_read(roots: &[PathBuf], path: &str) -> Result<String> {
-    let p = std::fs::canonicalize(path).map_err(|e| anyhow!("parse_config_file: {path}: {e}"))?;
-    let allowed = roots
-        .iter()
-        .filter_map(|r| std::fs::canonicalize(r).ok())
-        .any(|r| p.starts_with(&r));
-    if !allowed {
-        bail!("parse_config_file: {path} is outside the scanned and policy folders");
-    }
-    Ok(std::fs::read_to_string(&p)?)
+/// Reads `path` if it is a regular file inside one of the allowed folders, within the size
+/// limit. The error names the path (the policy's own argument), never the file's content.
+fn confined_read(roots: &Confinement, path: &str) -> Result<String> {
+    roots
+        .read_to_string(Path::new(path), confined::DEFAULT_LIMIT)
+        .map_err(|e| match e {
+            confined::ConfinedError::Outside => {
+                anyhow!("parse_config_file: {path} is outside the scanned and policy folders")
+            }
+            e => anyhow!("parse_config_file: {path}: {e}"),
+        })
 }
 
 fn to_value(v: serde_json::Value) -> Value {
@@ -76,9 +87,97 @@ pub const NAMES: &[&str] = &[
     "parse_combined_config_files",
 ];
 
+/// The most numbers `numbers.range` and `numbers.range_step` build.
+pub const MAX_RANGE: u64 = 1_000_000;
+
+/// "Today" for `time.now_ns`, in nanoseconds since the epoch (0: not set yet).
+static TODAY_NS: AtomicI64 = AtomicI64::new(0);
+
+/// Sets the day `time.now_ns` answers with (noon UTC of `date`, `YYYY-MM-DD`).
+pub fn set_today(date: &str) {
+    if let Some(ns) = noon_ns(date) {
+        TODAY_NS.store(ns, Ordering::Relaxed);
+    }
+}
+
+fn noon_ns(date: &str) -> Option<i64> {
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()?
+        .and_hms_opt(12, 0, 0)?
+        .and_utc()
+        .timestamp_nanos_opt()
+}
+
+fn now_ns() -> i64 {
+    match TODAY_NS.load(Ordering::Relaxed) {
+        0 => noon_ns(&crate::model::today()).unwrap_or(0),
+        ns => ns,
+    }
+}
+
+fn int_arg(args: &[Value], i: usize, name: &str) -> Result<i64> {
+    args.get(i)
+        .and_then(|v| v.as_number().ok())
+        .filter(|n| n.is_integer())
+        .and_then(|n| n.as_i64())
+        .ok_or_else(|| anyhow!("{name}: argument {} must be an integer", i + 1))
+}
+
+/// `from..=to` by `step` (descending when `from > to`), at most [`MAX_RANGE`] numbers.
+fn bounded_range(name: &str, from: i64, to: i64, step: i64) -> Result<Value> {
+    if step <= 0 {
+        bail!("{name}: the step must be a positive integer");
+    }
+    let span = (i128::from(to) - i128::from(from)).unsigned_abs();
+    let count = span / step as u128 + 1;
+    if count > u128::from(MAX_RANGE) {
+        bail!("{name}: {count} numbers, over tollgate's limit of {MAX_RANGE}");
+    }
+    let sign: i128 = if to >= from { 1 } else { -1 };
+    let out: Vec<Value> = (0..count as i128)
+        .map(|k| Value::from((i128::from(from) + sign * k * i128::from(step)) as i64))
+        .collect();
+    Ok(Value::from(out))
+}
+
 /// Registers the builtins on `engine`, reading only under `roots`.
 pub fn register(engine: &mut Engine, roots: &[PathBuf]) {
-    let roots: Arc<Vec<PathBuf>> = Arc::new(roots.to_vec());
+    let _ = engine.add_extension(
+        "time.now_ns".to_string(),
+        0,
+        Box::new(|_: Vec<Value>| Ok(Value::from(now_ns()))),
+    );
+    for (name, nargs) in [("rand.intn", 2u8), ("uuid.rfc4122", 1)] {
+        let _ = engine.add_extension(
+            name.to_string(),
+            nargs,
+            Box::new(move |_: Vec<Value>| {
+                bail!("{name} is not available in tollgate: a gate must give the same answer on every run")
+            }),
+        );
+    }
+    let _ = engine.add_extension(
+        "numbers.range".to_string(),
+        2,
+        Box::new(|args: Vec<Value>| {
+            let name = "numbers.range";
+            bounded_range(name, int_arg(&args, 0, name)?, int_arg(&args, 1, name)?, 1)
+        }),
+    );
+    let _ = engine.add_extension(
+        "numbers.range_step".to_string(),
+        3,
+        Box::new(|args: Vec<Value>| {
+            let name = "numbers.range_step";
+            bounded_range(
+                name,
+                int_arg(&args, 0, name)?,
+                int_arg(&args, 1, name)?,
+                int_arg(&args, 2, name)?,
+            )
+        }),
+    );
+    let roots: Arc<Confinement> = Arc::new(Confinement::with_roots(roots));
     let _ = engine.add_extension(
         "parse_config".to_string(),
         2,

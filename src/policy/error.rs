@@ -21,6 +21,12 @@ pub enum PolicyError {
     NotFound { file: String },
     #[error("no Rego policy (`.rego` file) in this folder")]
     Empty { file: String },
+    /// A policy the config names that is not a regular file inside the repository.
+    #[error("cannot read policy: {source}")]
+    Refused {
+        file: String,
+        source: crate::confined::ConfinedError,
+    },
     /// A regorus error (syntax, analysis, evaluation), located where regorus says.
     #[error("{message}")]
     Engine {
@@ -92,6 +98,7 @@ impl PolicyError {
         match self {
             PolicyError::Read { file, .. }
             | PolicyError::ReadDir { file, .. }
+            | PolicyError::Refused { file, .. }
             | PolicyError::NotFound { file }
             | PolicyError::Empty { file } => Diagnostic::in_file(self.to_string(), file),
             PolicyError::Engine { file, message, at } => match at {

@@ -5,7 +5,25 @@ use regorus::Engine;
 use serde_json::Value;
 
 use super::{PolicyError, Rule};
-use crate::model::{RawFinding, Seg, Severity};
+use crate::model::{commands, RawFinding, Seg, Severity};
+
+/// Writes what policies `print()`ed to standard error, each line prefixed with its policy
+/// location, and neutralised inside GitHub Actions (see [`crate::model::commands`]). Engines
+/// gather prints (`set_gather_prints`), so regorus never writes them itself.
+pub fn flush_prints(engine: &mut Engine) {
+    if let Ok(lines) = engine.take_prints() {
+        for l in lines {
+            eprintln!("{}", commands::for_output(&l, commands::Escape::Plain));
+        }
+    }
+}
+
+/// `engine.eval_rule`, then [`flush_prints`].
+pub fn eval_rule(engine: &mut Engine, query: String) -> anyhow::Result<regorus::Value> {
+    let r = engine.eval_rule(query);
+    flush_prints(engine);
+    r
+}
 
 /// Evaluates `rule` with the engine's current input. Errors are located at the policy.
 pub fn evaluate(engine: &mut Engine, rule: &Rule) -> Result<Vec<RawFinding>, PolicyError> {
@@ -22,9 +40,22 @@ pub fn evaluate(engine: &mut Engine, rule: &Rule) -> Result<Vec<RawFinding>, Pol
             continue;
         }
         let query = format!("data.{}.{}", rule.package, entry);
-        let value = engine.eval_rule(query).map_err(|e| {
-            PolicyError::engine(&rule.file, &e)
-                .prefixed(&format!("rule {}: evaluation failed: ", rule.id))
+        let value = eval_rule(engine, query).map_err(|e| {
+            let err = PolicyError::engine(&rule.file, &e)
+                .prefixed(&format!("rule {}: evaluation failed: ", rule.id));
+            // An error regorus does not locate (a time limit) is located at the rule.
+            match err {
+                PolicyError::Engine {
+                    file,
+                    message,
+                    at: None,
+                } => PolicyError::At {
+                    file,
+                    line: rule.line,
+                    message,
+                },
+                other => other,
+            }
         })?;
         out.extend(entry_results(rule, entry, value)?);
     }
@@ -66,8 +97,7 @@ fn entry_results(
 
 /// The rule names a package's conftest `exception` rules exempt for the current input.
 fn exceptions(engine: &mut Engine, rule: &Rule) -> Result<Vec<String>, PolicyError> {
-    let value = engine
-        .eval_rule(format!("data.{}.exception", rule.package))
+    let value = eval_rule(engine, format!("data.{}.exception", rule.package))
         .map_err(|e| PolicyError::engine(&rule.file, &e))?;
     let value = to_json(value).map_err(|e| PolicyError::At {
         file: rule.file.clone(),

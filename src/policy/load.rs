@@ -68,10 +68,28 @@ fn unknown_calls(loaded: &[&PolicySource], errors: &mut Vec<PolicyError>) -> BTr
     names
 }
 
+/// How long one rule may run on one document, unless `--policy-timeout` says otherwise.
+pub const DEFAULT_POLICY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl PolicySet {
+    /// Bounds each evaluation (one rule on one document, or one project rule) to `limit`
+    /// (regorus's execution timer): a rule that runs longer is a policy error for that
+    /// document, and the other documents are still checked.
+    pub fn set_timeout(&mut self, limit: std::time::Duration) {
+        self.engine
+            .set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+                limit,
+                check_interval: std::num::NonZeroU32::new(100).unwrap_or(std::num::NonZeroU32::MIN),
+            });
+    }
+}
+
 /// A fresh engine with conftest's builtins.
 fn new_engine(opts: &LoadOptions) -> Engine {
     let mut engine = Engine::new();
     engine.set_strict_builtin_errors(false);
+    // `print()` output is gathered and written by `eval::flush_prints`, neutralised.
+    engine.set_gather_prints(true);
     super::builtins::register(&mut engine, &opts.read_roots);
     super::opa_builtins::register(&mut engine);
     engine
@@ -348,6 +366,9 @@ impl PolicySet {
                 }
             }
             config.insert(r.id.clone(), Value::Object(s));
+        }
+        if let Some(today) = extra.get("today").and_then(Value::as_str) {
+            super::builtins::set_today(today);
         }
         let mut tollgate = extra;
         tollgate.insert("config".into(), Value::Object(config));

@@ -29,7 +29,7 @@ use crate::model::{RuleMeta, Severity};
 
 pub use error::PolicyError;
 pub use eval::evaluate;
-pub use load::{LoadOptions, PolicySet};
+pub use load::{LoadOptions, PolicySet, DEFAULT_POLICY_TIMEOUT};
 pub use pack::PolicySource;
 
 /// A rule: one package with a METADATA id (all its `deny`/`warn`/`violation` rules), or one

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::PolicyError;
+use crate::confined::{self, Confinement};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_policies.rs"));
@@ -62,11 +63,19 @@ fn display(p: &Path) -> String {
     crate::discover::display_path(p)
 }
 
-fn read(p: &Path) -> Result<PolicySource, PolicyError> {
-    let text = std::fs::read_to_string(p).map_err(|source| PolicyError::Read {
-        file: display(p),
-        source,
-    })?;
+fn read(p: &Path, confine: Option<&Confinement>) -> Result<PolicySource, PolicyError> {
+    let text = match confine {
+        Some(c) => c
+            .read_to_string(p, confined::DEFAULT_LIMIT)
+            .map_err(|source| PolicyError::Refused {
+                file: display(p),
+                source,
+            })?,
+        None => std::fs::read_to_string(p).map_err(|source| PolicyError::Read {
+            file: display(p),
+            source,
+        })?,
+    };
     Ok(PolicySource {
         path: display(p),
         text,
@@ -78,8 +87,26 @@ fn read(p: &Path) -> Result<PolicySource, PolicyError> {
 /// file `dir` names. A folder without any is an error: a misspelt or empty `--policy` folder
 /// must not pass silently.
 pub fn dir_sources(dir: &Path, tests: bool) -> Result<Vec<PolicySource>, PolicyError> {
+    dir_sources_in(dir, tests, None)
+}
+
+/// [`dir_sources`] confined: `dir` and every file read must resolve inside `confine`
+/// (folders named by the configuration); symlinked folders are not followed then.
+pub fn dir_sources_in(
+    dir: &Path,
+    tests: bool,
+    confine: Option<&Confinement>,
+) -> Result<Vec<PolicySource>, PolicyError> {
+    if let Some(c) = confine {
+        if let Err(source) = c.resolve(dir) {
+            return Err(PolicyError::Refused {
+                file: display(dir),
+                source,
+            });
+        }
+    }
     if dir.is_file() {
-        return Ok(vec![read(dir)?]);
+        return Ok(vec![read(dir, confine)?]);
     }
     if !dir.is_dir() {
         return Err(PolicyError::NotFound { file: display(dir) });
@@ -94,12 +121,13 @@ pub fn dir_sources(dir: &Path, tests: bool) -> Result<Vec<PolicySource>, PolicyE
         for e in rd.flatten() {
             let p = e.path();
             let name = e.file_name().to_string_lossy().to_string();
+            let link = e.file_type().is_ok_and(|t| t.is_symlink());
             if p.is_dir() {
-                if name != "fixtures" && !name.starts_with('.') {
+                if name != "fixtures" && !name.starts_with('.') && !(link && confine.is_some()) {
                     stack.push(p);
                 }
             } else if name.ends_with(".rego") && (tests || !name.ends_with("_test.rego")) {
-                out.push(read(&p)?);
+                out.push(read(&p, confine)?);
             }
         }
     }
@@ -118,10 +146,21 @@ pub fn assemble(
     no_builtin: bool,
     tests: bool,
 ) -> (Vec<PolicySource>, Vec<PolicyError>) {
+    let dirs: Vec<(PathBuf, Option<Confinement>)> =
+        dirs.iter().map(|d| (d.clone(), None)).collect();
+    assemble_in(&dirs, no_builtin, tests)
+}
+
+/// [`assemble`], each folder with its confinement (`Some` for folders the config names).
+pub fn assemble_in(
+    dirs: &[(PathBuf, Option<Confinement>)],
+    no_builtin: bool,
+    tests: bool,
+) -> (Vec<PolicySource>, Vec<PolicyError>) {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
-    for dir in dirs {
-        match dir_sources(dir, tests) {
+    for (dir, confine) in dirs {
+        match dir_sources_in(dir, tests, confine.as_ref()) {
             Ok(s) => sources.extend(s),
             Err(e) => errors.push(e),
         }

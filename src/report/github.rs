@@ -32,7 +32,9 @@ pub const SUMMARY_BUDGET: usize = 1_000_000;
 
 /// Escapes a workflow command's message (data).
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    // NUL and ESC (terminal escape sequences) are dropped: the log is not a terminal.
+    s.replace(['\0', '\u{1b}'], "")
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

@@ -195,6 +195,9 @@ impl Report for Human {
             o.documents,
             if o.documents == 1 { "" } else { "s" },
         );
+        if let Some(cfg) = &o.config_file {
+            let _ = writeln!(out, "configuration: {cfg}");
+        }
         out
     }
 }

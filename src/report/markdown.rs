@@ -89,6 +89,9 @@ pub fn escape(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            // `@user` and `@org/team` would notify people: a zero-width space after `@`
+            // keeps the text and breaks the mention (as Dependabot does).
+            '@' => out.push_str("@\u{200b}"),
             '\r' => {}
             '\n' => out.push(' '),
             c if c.is_control() => out.push(' '),
@@ -157,6 +160,19 @@ pub fn rule_table(ctx: &Context<'_>) -> String {
     out
 }
 
+/// A message cut at `max` characters (one item must not fill a comment).
+fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]).into(),
+        None => text.into(),
+    }
+}
+
+/// Longest message shown in an item, in characters.
+const MAX_ITEM: usize = 1_000;
+/// Bytes the errors section may take; the rest of the errors are only counted.
+pub const ERRORS_BUDGET: usize = 15_000;
+
 /// One list item: `- **error** [`file:10:11`](link) message · `rule``.
 pub fn finding_item(f: &Finding, links: &Links, with_file: bool) -> String {
     let at = if with_file {
@@ -168,7 +184,7 @@ pub fn finding_item(f: &Finding, links: &Links, with_file: bool) -> String {
         "- **{}** {} {} · {}\n",
         f.severity.name(),
         link(&escape(&at), links.line(&f.file, f.span.start.line)),
-        escape(&f.message),
+        escape(&clip(&f.message, MAX_ITEM)),
         code(&f.rule)
     )
 }
@@ -183,7 +199,7 @@ pub fn diagnostic_item(d: &Diagnostic, links: &Links) -> String {
         (Some(f), _, _) => format!("{} ", escape(f)),
         _ => String::new(),
     };
-    format!("- **error** {at}{}\n", escape(&d.message))
+    format!("- **error** {at}{}\n", escape(&clip(&d.message, MAX_ITEM)))
 }
 
 /// The head of a report (verdict, counts, an optional note, findings by rule, errors), shared
@@ -239,8 +255,18 @@ pub fn overview(ctx: &Context<'_>, links: &Links, note: Option<&str>) -> String 
     }
     if !o.errors.is_empty() {
         out.push_str("### Policy or configuration errors\n\n");
-        for d in &o.errors {
-            out.push_str(&diagnostic_item(d, links));
+        let start = out.len();
+        for (i, d) in o.errors.iter().enumerate() {
+            let item = diagnostic_item(d, links);
+            if out.len() - start + item.len() > ERRORS_BUDGET {
+                let _ = writeln!(
+                    out,
+                    "- … {} not shown: the job log and the JSON report have them all",
+                    plural(o.errors.len() - i, "more error", "more errors")
+                );
+                break;
+            }
+            out.push_str(&item);
         }
         out.push('\n');
     }
@@ -278,7 +304,23 @@ pub fn render_with(ctx: &Context<'_>, links: &Links, limits: Limits) -> String {
             folded = true;
         }
         if out.len() + block.len() > limits.total {
-            let rest: usize = files[i..].iter().map(|(_, l)| l.len()).sum();
+            // Truncate inside the file: as many of its findings as fit, then a count.
+            const NOTE: usize = 300;
+            let mut partial = format!("### {}\n\n", code(file));
+            let mut fitted = 0usize;
+            for f in list {
+                let item = finding_item(f, links, false);
+                if out.len() + partial.len() + item.len() + NOTE > limits.total {
+                    break;
+                }
+                partial.push_str(&item);
+                fitted += 1;
+            }
+            if fitted > 0 {
+                partial.push('\n');
+                out.push_str(&partial);
+            }
+            let rest: usize = files[i..].iter().map(|(_, l)| l.len()).sum::<usize>() - fitted;
             let _ = writeln!(
                 out,
                 "… {} not shown: the comment would be too long. The job log and the SARIF report have every finding.\n",

@@ -14,6 +14,7 @@ pub mod sarif;
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::model::commands::{self, Escape};
 use crate::model::{catalog, Outcome, RuleMeta};
 
 /// What every report sees.
@@ -133,6 +134,15 @@ pub fn emit(spec: &FormatSpec, ctx: &Context<'_>) -> std::io::Result<()> {
             std::fs::write(p, text)?
         }
         None => {
+            // Inside GitHub Actions, content echoed into the log must not become commands.
+            let escape = match spec.format {
+                Format::Human | Format::Concise => Escape::Plain,
+                Format::Json | Format::Sarif => Escape::Json,
+                Format::Markdown => Escape::Markdown,
+                Format::Junit => Escape::Xml,
+                Format::Github => Escape::GithubCommands,
+            };
+            let text = commands::for_output(&text, escape);
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())?;
             out.flush()?

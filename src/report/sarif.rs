@@ -391,8 +391,42 @@ fn srcroot() -> Option<String> {
 
 /// Renders the log with an explicit `%SRCROOT%` (the [`Report`] impl uses the working
 /// directory).
+/// GitHub code scanning rejects or truncates large uploads: at most this many results go into
+/// a run (errors first, then warnings, then notes; waived ones last), with a notification
+/// counting the rest.
+pub const MAX_RESULTS: usize = 5_000;
+/// At most this many policy and configuration errors go into the notifications.
+pub const MAX_NOTIFICATIONS: usize = 1_000;
+/// Messages are cut at this many characters.
+pub const MAX_MESSAGE: usize = 4_096;
+
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(MAX_MESSAGE) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// The indices of the findings that fit in [`MAX_RESULTS`], in report order.
+fn within_budget(findings: &[crate::model::Finding]) -> Vec<bool> {
+    let mut keep = vec![true; findings.len()];
+    if findings.len() > MAX_RESULTS {
+        let mut order: Vec<usize> = (0..findings.len()).collect();
+        order.sort_by_key(|&i| {
+            let f = &findings[i];
+            (f.suppressed.is_some(), std::cmp::Reverse(f.severity))
+        });
+        for &i in &order[MAX_RESULTS..] {
+            keep[i] = false;
+        }
+    }
+    keep
+}
+
 pub fn render_with(ctx: &Context<'_>, root: Option<String>) -> String {
     let o = ctx.outcome;
+    let keep = within_budget(&o.findings);
+    let left_out = keep.iter().filter(|k| !**k).count();
     let rules = descriptors(ctx);
     let index: HashMap<&str, usize> = rules
         .iter()
@@ -404,7 +438,9 @@ pub fn render_with(ctx: &Context<'_>, root: Option<String>) -> String {
         .findings
         .iter()
         .zip(prints)
-        .map(|(f, print)| {
+        .zip(&keep)
+        .filter(|(_, keep)| **keep)
+        .map(|((f, print), _)| {
             let mut properties = Map::new();
             if let Some(p) = &f.path {
                 properties.insert("path".into(), Value::String(p.clone()));
@@ -413,7 +449,7 @@ pub fn render_with(ctx: &Context<'_>, root: Option<String>) -> String {
                 rule_id: f.rule.clone(),
                 rule_index: index.get(f.rule.as_str()).copied().unwrap_or(0),
                 level: level(f.severity),
-                message: text(f.message.clone()),
+                message: text(clip(&f.message)),
                 locations: vec![location(&f.file, &f.span)],
                 related_locations: f
                     .related
@@ -431,12 +467,13 @@ pub fn render_with(ctx: &Context<'_>, root: Option<String>) -> String {
             }
         })
         .collect();
-    let notifications = o
+    let mut notifications: Vec<Notification> = o
         .errors
         .iter()
+        .take(MAX_NOTIFICATIONS)
         .map(|d| Notification {
             level: "error",
-            message: text(d.message.clone()),
+            message: text(clip(&d.message)),
             locations: match &d.file {
                 Some(file) => vec![Location {
                     id: None,
@@ -455,6 +492,25 @@ pub fn render_with(ctx: &Context<'_>, root: Option<String>) -> String {
             },
         })
         .collect();
+    if o.errors.len() > MAX_NOTIFICATIONS {
+        notifications.push(Notification {
+            level: "warning",
+            message: text(format!(
+                "{} more errors are not included (SARIF limit of {MAX_NOTIFICATIONS}); the JSON report has them all",
+                o.errors.len() - MAX_NOTIFICATIONS
+            )),
+            locations: Vec::new(),
+        });
+    }
+    if left_out > 0 {
+        notifications.push(Notification {
+            level: "warning",
+            message: text(format!(
+                "{left_out} more findings are not included (SARIF limit of {MAX_RESULTS} results, errors first); the JSON report has them all"
+            )),
+            locations: Vec::new(),
+        });
+    }
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",

@@ -22,7 +22,7 @@ use std::path::Path;
 
 use super::parse::{ext_lower, file_name_lower, parse_structured};
 use super::{yaml::YamlDoc, Document, KindSpec, LoadContext, Loaded, Loader};
-use crate::model::{Children, Kind, SourceFile, Span, SpanNode};
+use crate::model::{Children, Kind, Seg, SourceFile, Span, SpanNode};
 
 pub const KIND: Kind = Kind("coverage");
 
@@ -40,19 +40,27 @@ fn load(source: &Arc<SourceFile>, ctx: LoadContext) -> Loaded {
     if name.ends_with(".json") {
         match parse_structured(source, true, ctx.limits) {
             Err(e) => Loaded::parse_error(source, e.pos, e.message),
-            Ok(docs) => match docs.into_iter().next().and_then(normalize_istanbul) {
-                Some((value, spans)) => Loaded {
-                    documents: vec![Document {
-                        kind: KIND,
-                        index: 0,
-                        value,
-                        spans,
-                        source: source.clone(),
-                    }],
-                    ..Loaded::default()
-                },
-                None => Loaded::default(),
-            },
+            Ok(docs) => {
+                let Some(d) = docs.into_iter().next() else {
+                    return Loaded::default();
+                };
+                if let Some(problem) = istanbul_problem(&d.value) {
+                    return super::located_problem(source, &d.spans, problem);
+                }
+                match normalize_istanbul(d) {
+                    Some((value, spans)) => Loaded {
+                        documents: vec![Document {
+                            kind: KIND,
+                            index: 0,
+                            value,
+                            spans,
+                            source: source.clone(),
+                        }],
+                        ..Loaded::default()
+                    },
+                    None => Loaded::default(),
+                }
+            }
         }
     } else if name.ends_with(".xml") {
         load_cobertura(source.clone(), ctx.explicit)
@@ -87,8 +95,9 @@ struct Metric {
 
 impl Metric {
     fn add(&mut self, other: Metric) {
-        self.covered += other.covered;
-        self.total += other.total;
+        // Saturating: a hostile report's huge counts must not wrap around into a pass.
+        self.covered = self.covered.saturating_add(other.covered);
+        self.total = self.total.saturating_add(other.total);
     }
     fn to_json(self) -> Value {
         let pct = if self.total == 0 {
@@ -122,6 +131,25 @@ fn build(
     totals_span: SpanNode,
     files: Vec<FileCov>,
 ) -> Loaded {
+    // More covered than there is to cover (istanbul `covered` 2^64-1 of `total` 1, Cobertura
+    // `lines-covered` > `lines-valid`) is a broken report: an error, never a pass.
+    let impossible = |m: &BTreeMap<&'static str, Metric>| {
+        m.iter().find(|(_, v)| v.covered > v.total).map(|(k, v)| {
+            format!(
+                "invalid {format} report: {k} covered ({}) is more than their total ({})",
+                v.covered, v.total
+            )
+        })
+    };
+    if let Some(message) = impossible(&totals) {
+        let at = totals_span.key.unwrap_or(totals_span.value).start;
+        return Loaded::parse_error(&source, at, message);
+    }
+    for f in &files {
+        if let Some(message) = impossible(&f.metrics) {
+            return Loaded::parse_error(&source, f.span.start, message);
+        }
+    }
     let mut file_values = Vec::new();
     let mut file_spans = Vec::new();
     for f in files {
@@ -216,10 +244,10 @@ impl LcovFile {
 fn summary_add(f: &mut LcovFile, key: &'static str, covered: Option<u64>, total: Option<u64>) {
     let m = f.summary.entry(key).or_default();
     if let Some(c) = covered {
-        m.covered += c;
+        m.covered = m.covered.saturating_add(c);
     }
     if let Some(t) = total {
-        m.total += t;
+        m.total = m.total.saturating_add(t);
     }
 }
 
@@ -391,6 +419,56 @@ pub fn load_lcov(source: Arc<SourceFile>) -> Loaded {
 fn lcov_error(source: &Arc<SourceFile>, line: u32, msg: &str) -> Loaded {
     let pos = source.lines.pos_at(&source.text, line, 1);
     Loaded::parse_error(source, pos, format!("invalid lcov: {msg}"))
+}
+
+/// What makes an istanbul summary unusable, and where: a count that is not a non-negative
+/// integer, or more covered than the total. Messages name the field, never the value.
+pub fn istanbul_problem(value: &Value) -> Option<(Vec<Seg>, String)> {
+    let obj = value.as_object()?;
+    obj.get("total")?.as_object()?;
+    for (key, entry) in obj {
+        let Some(entry) = entry.as_object() else {
+            continue;
+        };
+        for m in METRICS {
+            let Some(metric) = entry.get(m) else {
+                continue;
+            };
+            let base = [Seg::from(key.as_str()), Seg::from(m)];
+            let Some(metric) = metric.as_object() else {
+                return Some((
+                    base.to_vec(),
+                    format!("invalid istanbul summary: `{m}` must be a mapping"),
+                ));
+            };
+            let mut counts = [0u64; 2];
+            for (n, field) in ["covered", "total"].into_iter().enumerate() {
+                match metric.get(field).map(Value::as_u64) {
+                    Some(Some(c)) => counts[n] = c,
+                    _ => {
+                        let mut p = base.to_vec();
+                        p.push(Seg::from(field));
+                        return Some((
+                            p,
+                            format!(
+                                "invalid istanbul summary: `{m}.{field}` must be a non-negative integer"
+                            ),
+                        ));
+                    }
+                }
+            }
+            if counts[0] > counts[1] {
+                return Some((
+                    base.to_vec(),
+                    format!(
+                        "invalid istanbul summary: {m} covered ({}) is more than their total ({})",
+                        counts[0], counts[1]
+                    ),
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// istanbul's `coverage-summary.json` (`json-summary` reporter): `{"total": {...}, "<file>": {...}}`.

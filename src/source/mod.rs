@@ -108,6 +108,17 @@ impl Loaded {
 /// What every parse error of a file that loaded nothing says.
 pub const NOT_RUN: &str = "the file's rules were not run";
 
+/// A `parse-error` about a report's content, at `path` in the document (the field that is
+/// wrong): what `trivy::problem` and `coverage::istanbul_problem` find.
+pub fn located_problem(
+    source: &Arc<SourceFile>,
+    spans: &SpanNode,
+    (path, message): (Vec<crate::model::Seg>, String),
+) -> Loaded {
+    let at = crate::model::span::locate(spans, &path);
+    Loaded::parse_error(source, at.span.start, message)
+}
+
 /// What a loader is told besides the file's text.
 #[derive(Clone, Copy, Debug)]
 pub struct LoadContext {

@@ -145,7 +145,12 @@ pub fn load_json(source: &Arc<SourceFile>, ctx: LoadContext) -> Loaded {
     };
     let mut out = Loaded::default();
     if let Some(v) = trivy::normalize(&d) {
+        if let Some(problem) = trivy::problem(&v.0) {
+            return super::located_problem(source, &v.1, problem);
+        }
         out.documents.push(doc(trivy::KIND, v));
+    } else if let Some(problem) = coverage::istanbul_problem(&d.value) {
+        return super::located_problem(source, &d.spans, problem);
     } else if let Some(v) = coverage::normalize_istanbul(d.clone()) {
         out.documents.push(doc(coverage::KIND, v));
     } else if ctx.explicit {

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 use super::{yaml::YamlDoc, Format, KindSpec, Loader};
-use crate::model::{Children, Kind, SpanNode};
+use crate::model::{Children, Kind, Seg, SpanNode};
 
 pub const KIND: Kind = Kind("trivy");
 
@@ -59,4 +59,67 @@ pub fn normalize(doc: &YamlDoc) -> Option<(Value, SpanNode)> {
         }
         _ => None,
     }
+}
+
+/// What makes a (normalized) Trivy report unusable, and where: a wrongly typed field would
+/// otherwise hide its vulnerabilities from the rules (fail open). Messages name the field and
+/// the expected type, never the value.
+pub fn problem(report: &Value) -> Option<(Vec<Seg>, String)> {
+    let at = |segs: &[Seg], m: String| Some((segs.to_vec(), format!("invalid Trivy report: {m}")));
+    if let Some(v) = report.get("SchemaVersion") {
+        if v.as_u64().is_none() {
+            return at(
+                &[Seg::from("SchemaVersion")],
+                "`SchemaVersion` must be a number".into(),
+            );
+        }
+    }
+    let results = match report.get("Results") {
+        None | Some(Value::Null) => return None,
+        Some(Value::Array(rs)) => rs,
+        Some(_) => return at(&[Seg::from("Results")], "`Results` must be a list".into()),
+    };
+    for (i, r) in results.iter().enumerate() {
+        let base = [Seg::from("Results"), Seg::Index(i)];
+        if !r.is_object() {
+            return at(&base, "each result must be a mapping".into());
+        }
+        for list in ["Vulnerabilities", "Misconfigurations"] {
+            let items = match r.get(list) {
+                None | Some(Value::Null) => continue,
+                Some(Value::Array(items)) => items,
+                Some(_) => {
+                    let mut p = base.to_vec();
+                    p.push(Seg::from(list));
+                    return at(&p, format!("`{list}` must be a list"));
+                }
+            };
+            for (j, item) in items.iter().enumerate() {
+                let mut p = base.to_vec();
+                p.extend([Seg::from(list), Seg::Index(j)]);
+                if !item.is_object() {
+                    return at(&p, format!("each of `{list}` must be a mapping"));
+                }
+                for field in ["Severity", "VulnerabilityID", "ID", "PkgName"] {
+                    match item.get(field) {
+                        None | Some(Value::Null) | Some(Value::String(_)) => {}
+                        Some(_) => {
+                            p.push(Seg::from(field));
+                            return at(&p, format!("`{field}` must be a string"));
+                        }
+                    }
+                }
+                if let Some(Value::String(sev)) = item.get("Severity") {
+                    if !["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"].contains(&sev.as_str()) {
+                        p.push(Seg::from("Severity"));
+                        return at(
+                            &p,
+                            "`Severity` must be one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL".into(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    None
 }
