@@ -219,6 +219,25 @@ fn command_line_selection(
     }
 }
 
+/// Validates the configuration against the loaded rules, then applies the time budget and the
+/// selection (the command line's, the configuration's, conftest namespaces) and severities.
+fn select(
+    config: &mut Config,
+    opts: &PolicyOptions,
+    policies: &mut PolicySet,
+    errors: &mut Vec<Diagnostic>,
+) {
+    policies.set_timeout(opts.policy_timeout.unwrap_or(DEFAULT_POLICY_TIMEOUT));
+    errors.extend(config.validate_rules(&policies.metas(), &policies.unloaded));
+    command_line_selection(config, opts, policies, errors);
+    filter::select_rules(
+        &mut policies.rules,
+        config,
+        &opts.namespaces,
+        opts.all_namespaces,
+    );
+}
+
 /// Loads the configuration (found from `scan_root` unless given), the policies it and the
 /// options name, the data files, and applies rule selection and severities.
 pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -> Setup {
@@ -239,15 +258,7 @@ pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -
     let mut roots = read_roots;
     roots.extend(opts.policies.iter().cloned());
     let mut policies = load_policies_in(&dirs, opts.no_builtin, false, opts.rego_v0, roots);
-    policies.set_timeout(opts.policy_timeout.unwrap_or(DEFAULT_POLICY_TIMEOUT));
-    errors.extend(config.validate_rules(&policies.metas(), &policies.unloaded));
-    command_line_selection(&mut config, opts, &policies, &mut errors);
-    filter::select_rules(
-        &mut policies.rules,
-        &config,
-        &opts.namespaces,
-        opts.all_namespaces,
-    );
+    select(&mut config, opts, &mut policies, &mut errors);
     let mut user_data = read_data_files(&config.data, Some(&inside), &mut errors);
     user_data.extend(read_data_files(&opts.data, None, &mut errors));
     Setup {
@@ -348,36 +359,11 @@ pub fn setup_from_rev(
     // The configuration.
     let config_path = match &opts.config {
         Some(p) => Some(p.clone()),
-        None => {
-            let start = if scan_root.is_file() {
-                scan_root
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default()
-            } else {
-                scan_root.to_path_buf()
-            };
-            let start = std::path::absolute(if start.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                &start
-            })
-            .unwrap_or_default();
-            let mut found = None;
-            'up: for dir in start.ancestors() {
-                for name in crate::config::FILE_NAMES {
-                    let p = dir.join(name);
-                    if matches!(at_rev(&p), Ok(Some(_))) || p.is_file() {
-                        found = Some(p);
-                        break 'up;
-                    }
-                }
-                if !dir.starts_with(repo.workdir()) || dir == repo.workdir() {
-                    break;
-                }
-            }
-            found
-        }
+        // As for a check without `--policies-from`: from the working directory up to the git
+        // root, the first name that exists at the revision (or, added since, in the tree).
+        None => crate::config::find_where(Path::new("."), |p| {
+            matches!(at_rev(p), Ok(Some(_))) || p.is_file()
+        }),
     };
     let mut config = match &config_path {
         None => Config::default(),
@@ -469,14 +455,7 @@ pub fn setup_from_rev(
             read_roots: roots,
         },
     );
-    errors.extend(config.validate_rules(&policies.metas(), &policies.unloaded));
-    command_line_selection(&mut config, opts, &policies, &mut errors);
-    filter::select_rules(
-        &mut policies.rules,
-        &config,
-        &opts.namespaces,
-        opts.all_namespaces,
-    );
+    select(&mut config, opts, &mut policies, &mut errors);
     // Data files.
     let mut data_paths = config.data.clone();
     data_paths.extend(opts.data.iter().cloned());

@@ -101,6 +101,14 @@ pub struct Config {
 /// paths being checked: `tollgate check a b` uses one configuration for both. The one place
 /// the lookup lives, so that per-folder configurations can come later.
 pub fn find(start: &Path) -> Option<PathBuf> {
+    // Any entry, symlinks included: a link to outside is refused when read.
+    find_where(start, |p| p.symlink_metadata().is_ok())
+}
+
+/// The first of tollgate's configuration names for which `exists` holds, from `start` up to
+/// the git root (outside git: `start` only). `--policies-from` asks whether the file exists at
+/// a revision.
+pub fn find_where(start: &Path, exists: impl Fn(&Path) -> bool) -> Option<PathBuf> {
     let start = std::path::absolute(if start.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -111,44 +119,11 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     for dir in start.ancestors() {
         for name in FILE_NAMES {
             let p = dir.join(name);
-            // Any entry, symlinks included: a link to outside is refused when read.
-            if p.symlink_metadata().is_ok() {
+            if exists(&p) {
                 return Some(p);
             }
         }
         if !in_git || dir.join(".git").exists() {
-            break;
-        }
-    }
-    None
-}
-
-/// Finds the config for a scan: at the scan root or its nearest ancestor, up to the git root.
-pub fn discover(scan_root: &Path) -> Option<PathBuf> {
-    let start = if scan_root.is_file() {
-        scan_root
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
-    } else {
-        scan_root.to_path_buf()
-    };
-    let start = std::path::absolute(if start.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        &start
-    })
-    .ok()?;
-    for dir in start.ancestors() {
-        for name in FILE_NAMES {
-            let p = dir.join(name);
-            // Any entry, symlinks included: a link to outside is refused when read, not
-            // silently ignored.
-            if p.symlink_metadata().is_ok() {
-                return Some(p);
-            }
-        }
-        if dir.join(".git").exists() {
             break;
         }
     }
