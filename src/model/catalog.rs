@@ -24,7 +24,7 @@ pub struct OwnRule {
     pub description: &'static str,
 }
 
-/// tollgate's own rules, sorted by id.
+/// tollgate's own rules: inputs first, then waivers (the order of `docs/rules.md`).
 pub const OWN_RULES: &[OwnRule] = &[
     OwnRule {
         id: PARSE_ERROR,
