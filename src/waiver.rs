@@ -16,10 +16,10 @@ use std::sync::LazyLock;
 
 use crate::config::Config;
 use crate::model::catalog::{
-    self, WAIVER_EXPIRED, WAIVER_INVALID_EXPIRY, WAIVER_UNUSED, WAIVER_WITHOUT_REASON,
+    WAIVER_EXPIRED, WAIVER_INVALID_EXPIRY, WAIVER_UNUSED, WAIVER_WITHOUT_REASON,
 };
 use crate::model::span::locate;
-use crate::model::{Finding, Seg, Severity, Sources, Span, Suppression, SuppressionKind};
+use crate::model::{Finding, Seg, Sources, Span, Suppression, SuppressionKind};
 
 static INLINE_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"#\s*tollgate:\s*ignore\[([^\]]*)\]\s*(.*)$").unwrap());
@@ -185,20 +185,7 @@ impl Waiver {
 
 /// A finding of one of the waiver rules of the catalog, at the waiver.
 fn waiver_finding(w: &Waiver, rule: &str, message: String) -> Finding {
-    Finding {
-        rule: rule.to_string(),
-        severity: catalog::own(rule).map_or(Severity::Warning, |r| r.severity),
-        message,
-        file: w.at_file.clone(),
-        span: w.at,
-        path: None,
-        document: 0,
-        related: Vec::new(),
-        pinpointed: false,
-        suppressed: None,
-        identity: None,
-        fingerprint: String::new(),
-    }
+    Finding::own(rule, w.at_file.clone(), w.at, message)
 }
 
 /// Applies `waivers` to `findings` and returns the findings about the waivers themselves.

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use std::fmt;
 
-use super::catalog::PARSE_ERROR;
+use super::catalog::{self, PARSE_ERROR};
 pub use super::severity::Severity;
 use super::span::{Seg, Span};
 
@@ -61,10 +61,11 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn parse_error(file: String, span: Span, message: String) -> Finding {
+    /// A finding of one of tollgate's own rules (the catalog gives its severity), at `span`.
+    pub fn own(rule: &str, file: String, span: Span, message: String) -> Finding {
         Finding {
-            rule: PARSE_ERROR.to_string(),
-            severity: Severity::Error,
+            rule: rule.to_string(),
+            severity: catalog::own(rule).map_or(Severity::Error, |r| r.severity),
             message,
             file,
             span,
@@ -76,6 +77,10 @@ impl Finding {
             identity: None,
             fingerprint: String::new(),
         }
+    }
+
+    pub fn parse_error(file: String, span: Span, message: String) -> Finding {
+        Finding::own(PARSE_ERROR, file, span, message)
     }
 
     /// The sort key of every output: file, line, column, rule.

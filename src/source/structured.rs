@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::parse::{each_document, parse_structured, parse_yaml};
 use super::yaml::Schema;
 use super::{coverage, generic, kubernetes, trivy, Document, Format, LoadContext, Loaded};
-use crate::model::{catalog, Finding, Severity, SourceFile};
+use crate::model::{catalog, Finding, SourceFile};
 
 /// True when a JSON file that does not parse was plausibly meant for tollgate: a Trivy report,
 /// a coverage summary or a Kubernetes manifest (by its name or its first bytes).
@@ -75,7 +75,8 @@ fn unquoted_template(text: &str) -> Option<usize> {
 /// (not a parse error) at its first expression.
 fn templated(source: &Arc<SourceFile>, offset: usize) -> Loaded {
     let pos = source.pos(offset);
-    let mut f = Finding::parse_error(
+    let f = Finding::own(
+        catalog::TEMPLATED_FILE,
         source.path.clone(),
         source.rest_of_line(pos),
         format!(
@@ -83,8 +84,6 @@ fn templated(source: &Arc<SourceFile>, offset: usize) -> Loaded {
             pos.line
         ),
     );
-    f.rule = catalog::TEMPLATED_FILE.to_string();
-    f.severity = Severity::Note;
     Loaded {
         findings: vec![f],
         ..Loaded::default()
@@ -183,7 +182,7 @@ fn numbered(documents: Vec<Document>) -> Loaded {
 mod tests {
     use super::*;
     use crate::model::span::locate;
-    use crate::model::Seg;
+    use crate::model::{Seg, Severity};
     use crate::source::yaml::Limits;
     use serde_json::json;
 
