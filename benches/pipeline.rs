@@ -58,7 +58,7 @@ fn bench(label: &str, dir: &Path, runs: usize) {
         let mut p = policies.clone();
         p.set_data(
             &opts.settings,
-            read::shared_data(&docs, &opts.today, dir),
+            read::shared_data(&docs, &opts.today, dir, opts.max_file_size, &[]).0,
             &[],
         );
         let (raws, _) = evaluate::evaluate(&p, &docs, false);

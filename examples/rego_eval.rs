@@ -146,7 +146,13 @@ fn pack_cases(dir: &Path, today: &str) -> Value {
                 tollgate::check::DEFAULT_MAX_FILE_SIZE,
                 yaml::Limits::default(),
             );
-            let extra = read::shared_data(&loaded.documents, today, &case_dir);
+            let (extra, _) = read::shared_data(
+                &loaded.documents,
+                today,
+                &case_dir,
+                tollgate::check::DEFAULT_MAX_FILE_SIZE,
+                &[],
+            );
             set.set_data(&BTreeMap::new(), extra, &[]);
             let data = set
                 .engine

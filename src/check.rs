@@ -96,20 +96,6 @@ impl Default for CheckOptions {
     }
 }
 
-/// Facts computed from every document that per-document rules read as data: the compose stacks
-/// (`data.tollgate.compose`) and the Kubernetes claims (`data.tollgate.kubernetes`). The base of
-/// a diff gets the same, so that its findings compare with the head's.
-fn add_facts(shared: &mut serde_json::Map<String, Value>, docs: &[Document], opts: &CheckOptions) {
-    shared.insert(
-        "compose".into(),
-        crate::source::compose::stack_data(docs, &opts.config.compose_stacks),
-    );
-    shared.insert(
-        "kubernetes".into(),
-        crate::source::kubernetes::claim_data(docs),
-    );
-}
-
 /// The folder project-scope rules see when files are named explicitly: the git root above
 /// the working directory, else the working directory.
 fn context_root() -> PathBuf {
@@ -135,7 +121,9 @@ fn scalar_ranges(docs: &[crate::source::Document]) -> crate::waiver::ScalarRange
         }
     }
     let mut out = crate::waiver::ScalarRanges::new();
-    for d in docs {
+    // Only files that can hold a directive (`waiver::inline_in_comments` reads no others): the
+    // rest of the repository's span trees are not walked.
+    for d in docs.iter().filter(|d| d.source.text.contains("tollgate:")) {
         walk(&d.spans, out.entry(d.path().to_string()).or_default());
     }
     out
@@ -176,8 +164,13 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
             .unwrap_or_else(|| PathBuf::from("."))
     };
     let docs = loaded.documents;
-    let (mut shared, refused) =
-        read::shared_data_limited(&docs, &opts.today, &root, opts.max_file_size);
+    let (shared, refused) = read::shared_data(
+        &docs,
+        &opts.today,
+        &root,
+        opts.max_file_size,
+        &opts.config.compose_stacks,
+    );
     // A `.trivyignore` that failed to load already has its finding; otherwise say why it was
     // not read.
     if let Some(d) = refused {
@@ -189,7 +182,6 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
             errors.push(d);
         }
     }
-    add_facts(&mut shared, &docs, opts);
     errors.extend(policies.set_data(&opts.settings, shared, &opts.user_data));
     let (mut raws, eval_errors) = evaluate::evaluate(&policies, &docs, opts.combine);
     errors.extend(eval_errors);
@@ -444,8 +436,13 @@ fn base_fingerprints(
     let loaded = read::load_all_from(&cands, opts.max_file_size, opts.limits, &texts);
     let docs = loaded.documents;
     let mut policies = policies.clone();
-    let mut shared = read::shared_data(&docs, &opts.today, root);
-    add_facts(&mut shared, &docs, opts);
+    let (shared, _) = read::shared_data(
+        &docs,
+        &opts.today,
+        root,
+        opts.max_file_size,
+        &opts.config.compose_stacks,
+    );
     let _ = policies.set_data(&opts.settings, shared, &opts.user_data);
     let changed = |d: &Document| texts.contains_key(d.path());
     let (mut raws, _) = evaluate::evaluate_some(&policies, &docs, opts.combine, &changed);

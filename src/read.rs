@@ -248,19 +248,18 @@ fn skip_kustomize_patches(candidates: &[Candidate], max_file_size: u64, out: &mu
     }
 }
 
-/// Shared facts for per-document rules: `data.tollgate.today` and `data.tollgate.trivyignore`
-/// (the entries of the `.trivyignore` at the scan root, `root`).
-pub fn shared_data(docs: &[Document], today: &str, root: &Path) -> Map<String, Value> {
-    shared_data_limited(docs, today, root, crate::confined::DEFAULT_LIMIT).0
-}
-
-/// [`shared_data`], reading an undiscovered `.trivyignore` only if it is a regular file inside
-/// the scan root of at most `limit` bytes; a refusal is returned (never the file's content).
-pub fn shared_data_limited(
+/// Shared facts for per-document rules, computed once from every document: `data.tollgate.today`,
+/// `data.tollgate.trivyignore` (the entries of the `.trivyignore` at the scan root, `root`),
+/// `data.tollgate.compose` (the compose stacks, with the configuration's declared `stacks`) and
+/// `data.tollgate.kubernetes` (the claims). An undiscovered `.trivyignore` is read only if it is
+/// a regular file inside the scan root of at most `limit` bytes; a refusal is returned (never
+/// the file's content). The base of a diff gets the same, so its findings compare with the head's.
+pub fn shared_data(
     docs: &[Document],
     today: &str,
     root: &Path,
     limit: u64,
+    stacks: &[Vec<String>],
 ) -> (Map<String, Value>, Option<Diagnostic>) {
     let mut m = Map::new();
     m.insert("today".into(), Value::String(today.to_string()));
@@ -302,5 +301,13 @@ pub fn shared_data_limited(
         }
     };
     m.insert("trivyignore".into(), entries);
+    m.insert(
+        "compose".into(),
+        crate::source::compose::stack_data(docs, stacks),
+    );
+    m.insert(
+        "kubernetes".into(),
+        crate::source::kubernetes::claim_data(docs),
+    );
     (m, refused)
 }
