@@ -178,18 +178,39 @@ pub fn load_config(explicit: Option<&Path>, _scan_root: &Path) -> (Config, Vec<D
     }
 }
 
-/// The policy folders of a run: the configuration's, then the options'.
-fn policy_dirs(config: &Config, opts: &PolicyOptions) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = config.policies.clone();
-    dirs.extend(opts.policies.iter().cloned());
+/// The policy folders of a run: the configuration's, which must lie inside its repository, then
+/// the user's `--policy` folders, which may be anywhere.
+fn policy_dirs(config: &Config, opts: &PolicyOptions) -> Vec<(PathBuf, Option<Confinement>)> {
+    let inside = config.confinement();
+    let mut dirs: Vec<(PathBuf, Option<Confinement>)> = config
+        .policies
+        .iter()
+        .map(|d| (d.clone(), Some(inside.clone())))
+        .collect();
+    dirs.extend(opts.policies.iter().map(|d| (d.clone(), None)));
     dirs
+}
+
+/// The configuration of a run: none with `--no-config`, else [`load_config`].
+fn run_config(opts: &PolicyOptions, scan_root: &Path) -> (Config, Vec<Diagnostic>) {
+    if opts.no_config {
+        (Config::default(), Vec::new())
+    } else {
+        load_config(opts.config.as_deref(), scan_root)
+    }
 }
 
 /// Every rule the configuration and the options name, unselected (for `tollgate explain`).
 pub fn all_rules(opts: &PolicyOptions, scan_root: &Path) -> (PolicySet, Vec<Diagnostic>) {
-    let (config, errors) = load_config(opts.config.as_deref(), scan_root);
+    let (config, errors) = run_config(opts, scan_root);
     let dirs = policy_dirs(&config, opts);
-    let set = load_policies(&dirs, opts.no_builtin, false, opts.rego_v0, dirs.clone());
+    let set = load_policies_in(
+        &dirs,
+        opts.no_builtin,
+        false,
+        opts.rego_v0,
+        opts.policies.clone(),
+    );
     (set, errors)
 }
 
@@ -241,25 +262,15 @@ fn select(
 /// Loads the configuration (found from `scan_root` unless given), the policies it and the
 /// options name, the data files, and applies rule selection and severities.
 pub fn setup(opts: &PolicyOptions, scan_root: &Path, read_roots: Vec<PathBuf>) -> Setup {
-    let (mut config, mut errors) = if opts.no_config {
-        (Config::default(), Vec::new())
-    } else {
-        load_config(opts.config.as_deref(), scan_root)
-    };
-    // Policies the config names must lie inside its repository, and do not widen what
-    // `parse_config_file` may read; the user's `--policy` folders may be anywhere and do.
-    let inside = config.confinement();
-    let mut dirs: Vec<(PathBuf, Option<Confinement>)> = config
-        .policies
-        .iter()
-        .map(|d| (d.clone(), Some(inside.clone())))
-        .collect();
-    dirs.extend(opts.policies.iter().map(|d| (d.clone(), None)));
+    let (mut config, mut errors) = run_config(opts, scan_root);
+    // Policies the config names do not widen what `parse_config_file` may read; the user's
+    // `--policy` folders do.
+    let dirs = policy_dirs(&config, opts);
     let mut roots = read_roots;
     roots.extend(opts.policies.iter().cloned());
     let mut policies = load_policies_in(&dirs, opts.no_builtin, false, opts.rego_v0, roots);
     select(&mut config, opts, &mut policies, &mut errors);
-    let mut user_data = read_data_files(&config.data, Some(&inside), &mut errors);
+    let mut user_data = read_data_files(&config.data, Some(&config.confinement()), &mut errors);
     user_data.extend(read_data_files(&opts.data, None, &mut errors));
     Setup {
         config,
