@@ -530,16 +530,17 @@ impl Config {
             };
             let defaults = rule.settings.as_object().cloned().unwrap_or_default();
             for (key, value) in &rc.settings {
+                let at = [
+                    Seg::from("rules"),
+                    Seg::from(id.as_str()),
+                    Seg::from("settings"),
+                    Seg::from(key.as_str()),
+                ];
                 if let Some(expected) = defaults.get(key).and_then(|d| setting_mismatch(d, value)) {
                     // A wrongly typed setting would silently disable the gate (`lines: "80"`
                     // compares as a string; `-5` or `null` passes everything).
                     errors.push(self.error_at(
-                        &[
-                            Seg::from("rules"),
-                            Seg::from(id.as_str()),
-                            Seg::from("settings"),
-                            Seg::from(key.as_str()),
-                        ],
+                        &at,
                         format!(
                             "invalid configuration: setting `{key}` of rule `{id}` must be {expected}"
                         ),
@@ -548,12 +549,7 @@ impl Config {
                 if !defaults.contains_key(key) {
                     let known: Vec<&String> = defaults.keys().collect();
                     errors.push(self.error_at(
-                        &[
-                            Seg::from("rules"),
-                            Seg::from(id.as_str()),
-                            Seg::from("settings"),
-                            Seg::from(key.as_str()),
-                        ],
+                        &at,
                         format!(
                             "rule `{id}` has no setting `{key}` (its settings: {})",
                             if known.is_empty() {
