@@ -92,6 +92,7 @@ pub fn read(path: &Path) -> Result<Vec<BaselineEntry>, Diagnostic> {
             display,
         ));
     }
+    crate::stats::file_read(path);
     let text = std::fs::read_to_string(path).map_err(|e| {
         Diagnostic::in_file(format!("cannot read the baseline: {}", e.kind()), &display)
     })?;

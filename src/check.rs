@@ -14,7 +14,7 @@ use crate::model::span::{Children, SpanNode};
 use crate::model::{DiffInfo, Finding, NewWaiver, Outcome, Scope, SuppressionKind};
 use crate::policy::PolicySet;
 use crate::source::{yaml, Document};
-use crate::{baseline, evaluate, pinpoint, read};
+use crate::{baseline, evaluate, named, pinpoint, read};
 
 /// Files larger than this are not parsed unless configured otherwise (10 MiB).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -96,18 +96,6 @@ impl Default for CheckOptions {
     }
 }
 
-/// The folder project-scope rules see when files are named explicitly: the git root above
-/// the working directory, else the working directory.
-fn context_root() -> PathBuf {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    for dir in cwd.ancestors() {
-        if dir.join(".git").exists() {
-            return dir.to_path_buf();
-        }
-    }
-    cwd
-}
-
 /// The byte ranges of every scalar value and mapping key of `docs`, per file.
 fn scalar_ranges(docs: &[crate::source::Document]) -> crate::waiver::ScalarRanges {
     fn walk(n: &SpanNode, out: &mut Vec<(usize, usize)>) {
@@ -129,40 +117,52 @@ fn scalar_ranges(docs: &[crate::source::Document]) -> crate::waiver::ScalarRange
     out
 }
 
+/// Whether a path is named rather than walked: a file, standard input (`-`), a FIFO or a
+/// device; not a folder, not a path that does not exist.
+fn is_named(path: &Path) -> bool {
+    path.as_os_str() == "-" || std::fs::metadata(path).is_ok_and(|m| !m.is_dir())
+}
+
 /// Runs the whole check.
 ///
-/// When every path is a file (as pre-commit passes them), the files limit what is reported,
-/// not what is known: the whole repository is loaded, so project-scope rules see it all.
+/// When every path is named (a file, as pre-commit passes them), the files are checked with
+/// only the context their rules need ([`named`]); project-scope rules that need the whole
+/// repository are skipped and listed in [`Outcome::skipped_rules`]. Otherwise the paths are
+/// walked.
 pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
-    let explicit_only = !opts.paths.is_empty() && opts.paths.iter().all(|p| p.is_file());
-    let (roots, report_only) = if explicit_only {
-        // Explicit files first, so that they keep their explicit loading.
-        let mut roots = opts.paths.clone();
-        roots.push(context_root());
-        let only: BTreeSet<String> = opts
-            .paths
-            .iter()
-            .map(|p| discover::display_path(p))
-            .collect();
-        (roots, Some(only))
-    } else {
-        (opts.paths.clone(), None)
-    };
-    let (candidates, mut errors) = discover::discover(&roots, &opts.discover);
+    let mut clock = Clock::new();
+    let named_only = !opts.paths.is_empty() && opts.paths.iter().all(|p| is_named(p));
+    let (candidates, mut errors) = discover::discover(&opts.paths, &opts.discover);
     let candidate_count = candidates.len();
-    let loaded = read::load_all(&candidates, opts.max_file_size, opts.limits);
-    errors.extend(loaded.errors);
-    errors.extend(policies.errors.iter().cloned());
+    let roots = opts.paths.clone();
+    clock.lap("discover");
     let mut policies = policies.clone();
-    // The scan root: the first path, or the repository when files are named.
-    let root = if explicit_only {
-        roots[roots.len() - 1].clone()
+    let mut skipped_rules = Vec::new();
+    let (candidates, loaded, root, report_only) = if named_only {
+        let only: BTreeSet<String> = candidates.iter().map(|c| c.display.clone()).collect();
+        let load = named::load(
+            candidates,
+            &named::Scope {
+                discover: &opts.discover,
+                max_file_size: opts.max_file_size,
+                limits: opts.limits,
+                stacks: &opts.config.compose_stacks,
+            },
+        );
+        skipped_rules = skip_project_rules(&mut policies, &load.loaded.documents);
+        (load.candidates, load.loaded, load.root, Some(only))
     } else {
-        opts.paths
+        let loaded = read::load_all(&candidates, opts.max_file_size, opts.limits);
+        // The scan root: the first path.
+        let root = opts
+            .paths
             .first()
             .cloned()
-            .unwrap_or_else(|| PathBuf::from("."))
+            .unwrap_or_else(|| PathBuf::from("."));
+        (candidates, loaded, root, None)
     };
+    errors.extend(loaded.errors);
+    errors.extend(policies.errors.iter().cloned());
     let docs = loaded.documents;
     let (shared, refused) = read::shared_data(
         &docs,
@@ -182,9 +182,11 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
             errors.push(d);
         }
     }
+    clock.lap("load");
     errors.extend(policies.set_data(&opts.settings, shared, &opts.user_data));
     let (mut raws, eval_errors) = evaluate::evaluate(&policies, &docs, opts.combine);
     errors.extend(eval_errors);
+    clock.lap("evaluate");
     if let Some(budget) = opts.pinpoint {
         pinpoint::pinpoint(&policies, &docs, &mut raws, opts.combine, budget);
     }
@@ -193,6 +195,7 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         raws.iter()
             .map(|(i, rule, raw)| locate_finding(&docs[*i], &rule.meta, raw)),
     );
+    clock.lap("locate");
     let mut sources = loaded.sources;
     let scalars = scalar_ranges(&docs);
     let mut findings = filter::apply(
@@ -209,6 +212,7 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
     fingerprint::assign(&mut findings);
+    clock.lap("filter");
     let mut pre_existing = 0;
     let mut diff_info = None;
     let mut new_waivers = Vec::new();
@@ -270,6 +274,9 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         pre_existing += applied.pre_existing;
         baseline_unmatched = applied.unmatched;
     }
+    if opts.diff.is_some() || opts.baseline.is_some() {
+        clock.lap("diff and baseline");
+    }
     errors.sort_by(|a, b| {
         (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
     });
@@ -302,7 +309,56 @@ pub fn run(policies: &PolicySet, opts: &CheckOptions) -> Outcome {
         diff: diff_info,
         policy_changes: Vec::new(),
         new_waivers,
+        skipped_rules,
+        timings: clock.laps,
     }
+}
+
+/// Wall time per phase.
+struct Clock {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Clock {
+    fn new() -> Clock {
+        Clock {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, phase: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((phase, now - self.last));
+        self.last = now;
+    }
+}
+
+/// Drops, for a named-file run, the project-scope rules that need every document of the
+/// repository (those over kinds whose named context is not whole, see
+/// [`crate::source::NamedContext::is_whole`]); returns the ids of those that would have seen
+/// one of the loaded documents.
+fn skip_project_rules(policies: &mut PolicySet, docs: &[Document]) -> Vec<String> {
+    let whole = |r: &crate::policy::Rule| {
+        r.inputs.as_ref().is_some_and(|ks| {
+            !ks.is_empty()
+                && ks
+                    .iter()
+                    .all(|k| crate::source::spec(*k).context.is_whole())
+        })
+    };
+    let mut skipped = BTreeSet::new();
+    policies.rules.retain(|r| {
+        if r.scope != Scope::Project || whole(r) {
+            return true;
+        }
+        if docs.iter().any(|d| r.applies_to(d.kind)) {
+            skipped.insert(r.id.clone());
+        }
+        false
+    });
+    skipped.into_iter().collect()
 }
 
 /// The inline waivers (of findings) that the diff adds: on a line of a file the diff adds, or

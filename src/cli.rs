@@ -260,6 +260,10 @@ pub struct CheckArgs {
     /// `trivy`, `coverage`; by default its content decides.
     #[arg(long, value_name = "KIND")]
     pub stdin_kind: Option<String>,
+    /// Print the wall time of each phase, the files read and the counts on standard error
+    /// (with -v, also which files were read).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Args, Debug)]
@@ -478,6 +482,8 @@ fn check_outcome(args: &CheckArgs) -> (CheckRun, Option<FailOn>) {
     }
     let mut early_errors = Vec::new();
     let mut from_rev = None;
+    crate::stats::reset();
+    let started = std::time::Instant::now();
     let setup = match &args.policies_from {
         None => app::setup(&args.policy.options(), &scan_root, read_roots),
         Some(rev) => match app::setup_from_rev(
@@ -497,6 +503,7 @@ fn check_outcome(args: &CheckArgs) -> (CheckRun, Option<FailOn>) {
             }
         },
     };
+    let setup_time = started.elapsed();
     let cfg = &setup.config;
     let base = if cfg.dir.as_os_str().is_empty() {
         PathBuf::from(".")
@@ -590,6 +597,7 @@ fn check_outcome(args: &CheckArgs) -> (CheckRun, Option<FailOn>) {
         }
     }
     let mut outcome = check::run(&setup.policies, &opts);
+    outcome.timings.insert(0, ("setup", setup_time));
     if outcome.candidates == 0 && !args.allow_empty {
         let named: Vec<String> = args
             .paths
@@ -647,6 +655,7 @@ fn run_check(args: CheckArgs) -> i32 {
         quiet: args.quiet,
     };
     let mut code = outcome.exit_code(fail_on.level());
+    let reporting = std::time::Instant::now();
     for spec in &specs {
         if let Err(e) = report::emit(spec, &ctx) {
             // A reader that stopped reading (`check | head`) is not a failure of the run.
@@ -662,7 +671,56 @@ fn run_check(args: CheckArgs) -> i32 {
             code = 2;
         }
     }
+    if args.timings {
+        let mut timings = outcome.timings.clone();
+        timings.push(("report", reporting.elapsed()));
+        let text = timings_text(&outcome, &timings, args.verbose);
+        eprint!(
+            "{}",
+            crate::model::commands::for_output(&text, crate::model::commands::Escape::Plain)
+        );
+    }
     code
+}
+
+/// What `--timings` prints: the phases' wall times, the counts, the files read.
+fn timings_text(
+    outcome: &crate::model::Outcome,
+    timings: &[(&'static str, std::time::Duration)],
+    verbose: bool,
+) -> String {
+    use std::fmt::Write;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let total: std::time::Duration = timings.iter().map(|(_, d)| *d).sum();
+    let phases: Vec<String> = timings
+        .iter()
+        .map(|(p, d)| format!("{p} {:.1} ms", ms(*d)))
+        .collect();
+    let reads = crate::stats::files_read();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "tollgate: timings: {}; total {:.1} ms",
+        phases.join(", "),
+        ms(total)
+    );
+    let _ = writeln!(
+        out,
+        "tollgate: files read: {}; {} file{} and {} document{} checked, {} finding{}",
+        reads.len(),
+        outcome.files,
+        if outcome.files == 1 { "" } else { "s" },
+        outcome.documents,
+        if outcome.documents == 1 { "" } else { "s" },
+        outcome.findings.len(),
+        if outcome.findings.len() == 1 { "" } else { "s" },
+    );
+    if verbose {
+        for p in reads {
+            let _ = writeln!(out, "tollgate: read {}", crate::discover::display_path(&p));
+        }
+    }
+    out
 }
 
 fn run_baseline(args: BaselineArgs) -> i32 {
@@ -688,6 +746,7 @@ fn run_baseline(args: BaselineArgs) -> i32 {
         no_locate: false,
         allow_empty: true,
         stdin_kind: None,
+        timings: false,
     };
     let old = if args.prune {
         match crate::baseline::read(&args.output) {

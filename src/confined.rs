@@ -151,6 +151,7 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ConfinedError> {
             limit,
         });
     }
+    crate::stats::file_read(path);
     let f = std::fs::File::open(path).map_err(|e| io_error(&e))?;
     read_capped(f, limit)
 }

@@ -350,6 +350,23 @@ pub fn candidate_for(path: &Path, roots: &[PathBuf], opts: &DiscoverOptions) -> 
     })
 }
 
+/// The candidate for a context file of a named-file run (`crate::named`), which the caller
+/// has checked is a regular file inside the repository: not excluded, of a kind its name
+/// claims (or the configuration forces).
+pub fn context_candidate(path: &Path, opts: &DiscoverOptions) -> Option<Candidate> {
+    if opts.is_excluded(path) {
+        return None;
+    }
+    let claim = opts.forced_claim(path).or_else(|| source::claim(path))?;
+    Some(Candidate {
+        path: path.to_path_buf(),
+        display: display_path(path),
+        claim,
+        explicit: false,
+        refused: None,
+    })
+}
+
 /// A symlink met in a walk: a followed file (with the claim of the link's name, else of the
 /// target's), a refused one worth reporting, or nothing (a folder inside the repository, or a
 /// link of no interest).

@@ -76,15 +76,14 @@ pub fn apply(mut findings: Vec<Finding>, ctx: &FilterContext<'_>) -> Vec<Finding
             None => waiver::inline(ctx.sources),
         };
         waivers.retain(|w| in_scope(&w.at_file));
-        if ctx.report_only.is_none() {
-            // With a partial report, config waivers cannot be known unused.
-            waivers.extend(waiver::from_config(cfg));
-        }
+        waivers.extend(waiver::from_config(cfg));
         let about = waiver::apply(&mut findings, &mut waivers, cfg, ctx.today);
+        // When files are named, findings about the configuration's waivers are not reported
+        // (a waiver unused in these files may be used elsewhere); the waivers still apply.
         findings.extend(
             about
                 .into_iter()
-                .filter(|f| own_rule_selected(cfg, &f.rule)),
+                .filter(|f| own_rule_selected(cfg, &f.rule) && in_scope(&f.file)),
         );
     }
     findings

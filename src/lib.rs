@@ -2,11 +2,13 @@
 //!
 //! The layers, each depending only on those listed before it (`CONTRIBUTING.md` has the map):
 //!
+//! - [`stats`]: what a run read (for `--timings`);
 //! - [`confined`]: reading files that repository content names, inside the repository only;
 //! - [`model`]: findings, spans, rules' descriptions, the outcome, tollgate's own rules;
 //! - [`source`]: the registry of input kinds and their loaders (text → [`source::Document`]s);
 //! - [`config`]: `.tollgate.yml`; [`policy`]: the Rego side (regorus);
-//! - the pipeline stages: [`discover`] files → [`read`] them → [`evaluate`] rules
+//! - the pipeline stages: [`discover`] files (or, when files are named, [`named`] loads their
+//!   context) → [`read`] them → [`evaluate`] rules
 //!   ([`pinpoint`] finds paths for findings that have none) → [`locate`] findings → [`filter`]
 //!   (selection, waivers; [`waiver`]) — wired by [`check`];
 //! - [`baseline`]: baseline files (findings accepted for now), applied by [`check`];
@@ -27,10 +29,12 @@ pub mod filter;
 pub mod git;
 pub mod locate;
 pub mod model;
+pub mod named;
 pub mod pinpoint;
 pub mod policy;
 pub mod read;
 pub mod report;
 pub mod source;
+pub mod stats;
 pub mod testing;
 pub mod waiver;

@@ -63,6 +63,7 @@ pub fn load_file(
             ),
         ));
     }
+    crate::stats::file_read(&c.path);
     let bytes = std::fs::read(&c.path)
         .map_err(|e| Diagnostic::in_file(format!("cannot read: {e}"), c.display.clone()))?;
     Ok(load_bytes(c, bytes, max_file_size, limits))
@@ -128,6 +129,7 @@ fn load_stream(
     limits: yaml::Limits,
 ) -> Result<Loaded, Diagnostic> {
     let path = c.path.clone();
+    crate::stats::file_read(&path);
     let (tx, rx) = std::sync::mpsc::channel();
     // A reader that never ends (`/dev/zero` is cut by the limit; a silent FIFO by the timeout)
     // is left behind in its thread: the run goes on.
@@ -186,6 +188,19 @@ pub fn load_all_from(
     limits: yaml::Limits,
     texts: &BTreeMap<String, Vec<u8>>,
 ) -> LoadedFiles {
+    let mut out = load_each(candidates, max_file_size, limits, texts);
+    finish(&mut out, candidates, max_file_size);
+    out
+}
+
+/// Loads each candidate in parallel, without the facts that depend on every file loaded
+/// together ([`finish`] adds those).
+pub fn load_each(
+    candidates: &[Candidate],
+    max_file_size: u64,
+    limits: yaml::Limits,
+    texts: &BTreeMap<String, Vec<u8>>,
+) -> LoadedFiles {
     let results: Vec<Result<Loaded, Diagnostic>> = candidates
         .par_iter()
         .map(|c| match texts.get(&c.display) {
@@ -210,9 +225,25 @@ pub fn load_all_from(
             Err(d) => out.errors.push(d),
         }
     }
-    coverage::mark_primary(&mut out.documents);
-    skip_kustomize_patches(candidates, max_file_size, &mut out);
     out
+}
+
+impl LoadedFiles {
+    /// Adds what another [`load_each`] loaded.
+    pub fn extend(&mut self, other: LoadedFiles) {
+        self.documents.extend(other.documents);
+        self.findings.extend(other.findings);
+        self.errors.extend(other.errors);
+        self.sources.extend(other.sources);
+        self.kinds.extend(other.kinds);
+    }
+}
+
+/// What holds only for the files loaded together (`candidates`): which coverage report is
+/// the primary one, and which files a `kustomization.yaml` makes patches rather than manifests.
+pub fn finish(out: &mut LoadedFiles, candidates: &[Candidate], max_file_size: u64) {
+    coverage::mark_primary(&mut out.documents);
+    skip_kustomize_patches(candidates, max_file_size, out);
 }
 
 /// Files that a `kustomization.yaml` lists as patches are partial objects, not manifests:
@@ -225,7 +256,10 @@ fn skip_kustomize_patches(candidates: &[Candidate], max_file_size: u64, out: &mu
     {
         let small = std::fs::metadata(&c.path).is_ok_and(|m| m.len() <= max_file_size);
         let Some(text) = small
-            .then(|| std::fs::read_to_string(&c.path).ok())
+            .then(|| {
+                crate::stats::file_read(&c.path);
+                std::fs::read_to_string(&c.path).ok()
+            })
             .flatten()
         else {
             continue;
@@ -252,7 +286,8 @@ fn skip_kustomize_patches(candidates: &[Candidate], max_file_size: u64, out: &mu
 /// `data.tollgate.trivyignore` (the entries of the `.trivyignore` at the scan root, `root`),
 /// `data.tollgate.compose` (the compose stacks, with the configuration's declared `stacks`) and
 /// `data.tollgate.kubernetes` (the claims). An undiscovered `.trivyignore` is read only if it is
-/// a regular file inside the scan root of at most `limit` bytes; a refusal is returned (never
+/// a regular file inside the scan root of at most `limit` bytes, and only when a Trivy report
+/// is loaded; a refusal is returned (never
 /// the file's content). The base of a diff gets the same, so its findings compare with the head's.
 pub fn shared_data(
     docs: &[Document],
@@ -283,7 +318,9 @@ pub fn shared_data(
     {
         Some(d) => d.value.get("entries").cloned().unwrap_or_else(|| json!([])),
         // Not discovered (a report named on the command line, or a file that failed to load):
-        // read it directly, confined to the scan root and within the size limit.
+        // read it directly, confined to the scan root and within the size limit, when there
+        // is a Trivy report to apply it to.
+        None if !docs.iter().any(|d| d.kind == crate::source::trivy::KIND) => json!([]),
         None if root_ignore.symlink_metadata().is_err() => json!([]),
         None => {
             match crate::confined::Confinement::new(&root_dir).read_to_string(&root_ignore, limit) {

@@ -10,7 +10,7 @@
 
 use globset::Glob;
 use regex::Regex;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -184,6 +184,74 @@ impl Waiver {
 }
 
 /// A finding of one of the waiver rules of the catalog, at the waiver.
+/// The waivers by what they match, so that each finding looks only at those that may cover
+/// it (1,000 config waivers over 51,000 findings were 51 million path resolutions).
+struct Index {
+    /// Inline waivers by (file, line).
+    inline: HashMap<(String, u32), Vec<usize>>,
+    /// Config waivers without a path, by rule (`*` included).
+    by_rule: HashMap<String, Vec<usize>>,
+    /// Config waivers with a path glob: one set of all globs, and the waiver of each glob.
+    globs: Option<(globset::GlobSet, Vec<usize>)>,
+}
+
+impl Index {
+    fn new(waivers: &[Waiver]) -> Index {
+        let mut inline: HashMap<(String, u32), Vec<usize>> = HashMap::new();
+        let mut by_rule: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut set = globset::GlobSetBuilder::new();
+        let mut ids = Vec::new();
+        for (i, w) in waivers.iter().enumerate() {
+            match (w.kind, &w.glob) {
+                (SuppressionKind::Inline, _) => {
+                    if let (Some(file), Some(line)) = (&w.file, w.line) {
+                        inline.entry((file.clone(), line)).or_default().push(i);
+                    }
+                }
+                (SuppressionKind::Config, None) => {
+                    for r in &w.rules {
+                        by_rule.entry(r.clone()).or_default().push(i);
+                    }
+                }
+                (SuppressionKind::Config, Some(g)) => {
+                    set.add(g.glob().clone());
+                    ids.push(i);
+                }
+            }
+        }
+        let globs = if ids.is_empty() {
+            None
+        } else {
+            set.build().ok().map(|s| (s, ids))
+        };
+        Index {
+            inline,
+            by_rule,
+            globs,
+        }
+    }
+
+    /// The waivers that cover `f` (unordered): `by_glob` are the config waivers whose glob
+    /// matches its file.
+    fn candidates(&self, f: &Finding, by_glob: &[usize], waivers: &[Waiver]) -> Vec<usize> {
+        let mut out = Vec::new();
+        let rule_ok = |i: &usize| waivers[*i].rules.iter().any(|r| r == "*" || *r == f.rule);
+        let line = f.span.start.line;
+        for l in [Some(line), line.checked_sub(1)].into_iter().flatten() {
+            if let Some(ids) = self.inline.get(&(f.file.clone(), l)) {
+                out.extend(ids.iter().filter(|i| rule_ok(i)));
+            }
+        }
+        for r in [f.rule.as_str(), "*"] {
+            if let Some(ids) = self.by_rule.get(r) {
+                out.extend(ids);
+            }
+        }
+        out.extend(by_glob.iter().filter(|i| rule_ok(i)));
+        out
+    }
+}
+
 fn waiver_finding(w: &Waiver, rule: &str, message: String) -> Finding {
     Finding::own(rule, w.at_file.clone(), w.at, message)
 }
@@ -195,11 +263,23 @@ pub fn apply(
     cfg: &Config,
     today: &str,
 ) -> Vec<Finding> {
+    let index = Index::new(waivers);
+    let mut globbed: HashMap<String, Vec<usize>> = HashMap::new();
     for f in findings.iter_mut() {
-        for w in waivers.iter_mut() {
-            if !w.covers(f, cfg) {
-                continue;
+        let by_glob = globbed.entry(f.file.clone()).or_insert_with(|| {
+            match (&index.globs, cfg.relative(Path::new(&f.file))) {
+                (Some((set, ids)), Some(rel)) => {
+                    set.matches(rel).into_iter().map(|g| ids[g]).collect()
+                }
+                _ => Vec::new(),
             }
+        });
+        let mut candidates: Vec<usize> = index.candidates(f, by_glob, waivers);
+        candidates.sort_unstable();
+        candidates.dedup();
+        for i in candidates {
+            let w = &mut waivers[i];
+            debug_assert!(w.covers(f, cfg));
             if w.void(today) {
                 w.used = true; // it matched: report it as expired, not unused
                 continue;

@@ -35,6 +35,11 @@ pub struct Outcome {
     pub policy_changes: Vec<String>,
     /// Inline waivers the diff adds (they apply unless `--no-new-waivers`).
     pub new_waivers: Vec<NewWaiver>,
+    /// Project-scope rules not run because files were named: they need every document of
+    /// the repository (sorted ids).
+    pub skipped_rules: Vec<String>,
+    /// The wall time of each phase, in order (`--timings`).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// An inline waiver that the diff adds.

@@ -71,9 +71,11 @@ fn read(p: &Path, confine: Option<&Confinement>) -> Result<PolicySource, PolicyE
                 file: display(p),
                 source,
             })?,
-        None => std::fs::read_to_string(p).map_err(|source| PolicyError::Read {
-            file: display(p),
-            source,
+        None => std::fs::read_to_string(crate::stats::recorded(p)).map_err(|source| {
+            PolicyError::Read {
+                file: display(p),
+                source,
+            }
         })?,
     };
     Ok(PolicySource {

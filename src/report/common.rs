@@ -104,6 +104,17 @@ pub fn left_out(ctx: &Context<'_>) -> Option<String> {
     Some(s)
 }
 
+/// The sentence about the project-scope rules a named-file run did not run, if any.
+pub fn skipped_rules_note(ctx: &Context<'_>) -> Option<String> {
+    let o = ctx.outcome;
+    (!o.skipped_rules.is_empty()).then(|| {
+        format!(
+            "not run because files were named: {} (they need every document of the repository; check the repository to run them)",
+            o.skipped_rules.join(", ")
+        )
+    })
+}
+
 /// The sentence about policy changes that wait for the merge (`--policies-from`), if any.
 pub fn policy_changes_note(ctx: &Context<'_>) -> Option<String> {
     let o = ctx.outcome;

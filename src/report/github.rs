@@ -124,6 +124,9 @@ impl Report for Github {
         if let Some(n) = super::common::policy_changes_note(ctx) {
             let _ = writeln!(out, "::notice title=tollgate::{}", escape_data(&n));
         }
+        if let Some(n) = super::common::skipped_rules_note(ctx) {
+            let _ = writeln!(out, "::notice title=tollgate::{}", escape_data(&n));
+        }
         for w in super::common::new_waiver_lines(ctx) {
             let _ = writeln!(
                 out,

@@ -167,6 +167,9 @@ impl Report for Human {
         if let Some(n) = super::common::policy_changes_note(ctx) {
             let _ = writeln!(out, "note: {n}");
         }
+        if let Some(n) = super::common::skipped_rules_note(ctx) {
+            let _ = writeln!(out, "note: {n}");
+        }
         for w in super::common::new_waiver_lines(ctx) {
             let _ = writeln!(out, "note: waiver added by this pull request: {w}");
         }

@@ -17,7 +17,8 @@
 //! `summary.pre_existing` also counts the findings left out as not new. `policy_changes` lists
 //! the policy files a pull request changes (with `--policies-from`: not applied until merge) and
 //! `new_waivers` the inline waivers the diff adds (`{"file", "line", "rules", "reason",
-//! "expires", "applied"}`).
+//! "expires", "applied"}`). `skipped_rules` lists the project-scope rules a named-file run
+//! did not run (they need the whole repository).
 //!
 //! Waived findings stay in `findings` with `"suppressed": {"kind": "inline"|"config", "reason",
 //! "expires", "source": "file:line"}`; `summary.findings` counts the others.
@@ -103,6 +104,8 @@ struct Out<'a> {
     policy_changes: &'a [String],
     /// Inline waivers the diff adds.
     new_waivers: &'a [NewWaiver],
+    /// Project-scope rules not run because files were named.
+    skipped_rules: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -180,6 +183,7 @@ impl Report for Json {
             }),
             policy_changes: &o.policy_changes,
             new_waivers: &o.new_waivers,
+            skipped_rules: &o.skipped_rules,
         };
         let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
         s.push('\n');

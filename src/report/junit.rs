@@ -253,6 +253,7 @@ impl Report for Junit {
         for n in super::common::left_out(ctx)
             .into_iter()
             .chain(super::common::policy_changes_note(ctx))
+            .chain(super::common::skipped_rules_note(ctx))
         {
             let _ = writeln!(
                 notes,

@@ -225,6 +225,9 @@ pub fn overview(ctx: &Context<'_>, links: &Links, note: Option<&str>) -> String 
     if let Some(n) = super::common::policy_changes_note(ctx) {
         let _ = writeln!(out, "> {}\n", escape(&n));
     }
+    if let Some(n) = super::common::skipped_rules_note(ctx) {
+        let _ = writeln!(out, "> {}\n", escape(&n));
+    }
     let waivers = super::common::new_waiver_lines(ctx);
     if !waivers.is_empty() {
         out.push_str("### Waivers added by this pull request\n\n");

@@ -563,6 +563,9 @@ fn run_properties(o: &crate::model::Outcome) -> Map<String, Value> {
             Value::from(o.policy_changes.clone()),
         );
     }
+    if !o.skipped_rules.is_empty() {
+        p.insert("skippedRules".into(), Value::from(o.skipped_rules.clone()));
+    }
     if !o.new_waivers.is_empty() {
         p.insert(
             "newWaivers".into(),

@@ -29,6 +29,7 @@ pub static SPEC: KindSpec = KindSpec {
     report_globs: &[],
     named,
     load: Loader::Own(load),
+    context: super::NamedContext::ComposeStack,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -61,6 +62,21 @@ const DEFAULT_FILES: [(&str, [&str; 2]); 4] = [
         ],
     ),
 ];
+
+/// Whether `name` is one of the default file names (a base or its override): a file so named
+/// is merged with the others of its folder.
+pub fn is_default_name(name: &str) -> bool {
+    DEFAULT_FILES
+        .iter()
+        .any(|(b, o)| *b == name || o.contains(&name))
+}
+
+/// The default file names, bases and overrides.
+pub fn default_names() -> impl Iterator<Item = &'static str> {
+    DEFAULT_FILES
+        .iter()
+        .flat_map(|(b, o)| std::iter::once(*b).chain(o.iter().copied()))
+}
 
 /// A `.env` larger than this is not read for `COMPOSE_FILE`.
 const MAX_ENV_SIZE: u64 = 64 * 1024;
@@ -128,6 +144,23 @@ fn linked(content: &Value) -> Vec<String> {
     out
 }
 
+/// The files the compose file `file` (a display path) names in `include:` and `extends.file`,
+/// resolved to display paths.
+pub fn linked_files(file: &str, content: &Value) -> Vec<String> {
+    linked(content)
+        .iter()
+        .filter_map(|l| resolve(folder_of(file), l))
+        .collect()
+}
+
+/// The files `COMPOSE_FILE` names in the `.env` of the folder `dir` (display form), resolved.
+pub fn env_files(dir: &str) -> Vec<String> {
+    read_env(dir)
+        .and_then(|t| env_compose_files(&t))
+        .map(|fs| fs.iter().filter_map(|f| resolve(dir, f)).collect())
+        .unwrap_or_default()
+}
+
 /// `COMPOSE_FILE` of a `.env` file's text: its files, split on `COMPOSE_PATH_SEPARATOR` (from
 /// the same file) or `:` (`;` too, as on Windows).
 pub fn env_compose_files(text: &str) -> Option<Vec<String>> {
@@ -175,6 +208,7 @@ fn read_env(dir: &str) -> Option<String> {
     if !meta.is_file() || meta.len() > MAX_ENV_SIZE {
         return None;
     }
+    crate::stats::file_read(&path);
     std::fs::read_to_string(&path).ok()
 }
 

@@ -85,6 +85,7 @@ pub static SPEC: KindSpec = KindSpec {
     ],
     named,
     load: Loader::Own(load),
+    context: super::NamedContext::Alone,
 };
 
 #[derive(Clone, Copy, Debug, Default)]

@@ -16,6 +16,7 @@ pub static YAML_SPEC: KindSpec = KindSpec {
     report_globs: &[],
     named: super::parse::never,
     load: Loader::Content(Format::Yaml),
+    context: super::NamedContext::Alone,
 };
 
 pub static JSON_SPEC: KindSpec = KindSpec {
@@ -27,4 +28,5 @@ pub static JSON_SPEC: KindSpec = KindSpec {
     report_globs: &[],
     named: super::parse::never,
     load: Loader::Content(Format::Json),
+    context: super::NamedContext::Alone,
 };

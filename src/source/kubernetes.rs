@@ -69,6 +69,7 @@ pub static SPEC: KindSpec = KindSpec {
     report_globs: &[],
     named: super::parse::never,
     load: Loader::Content(Format::Yaml),
+    context: super::NamedContext::Kustomizations,
 };
 
 /// The PersistentVolumeClaims among the loaded manifests, for `data.tollgate.kubernetes`:

@@ -8,15 +8,15 @@ use std::path::Path;
 use super::yaml;
 use crate::model::LineIndex;
 
+/// The names of a kustomization file.
+pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
 /// Whether a file is a kustomization, by its name (`kustomization.yaml`, `kustomization.yml`,
 /// `Kustomization`).
 pub fn is_kustomization(path: &Path) -> bool {
-    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-        matches!(
-            n,
-            "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-        )
-    })
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| FILE_NAMES.contains(&n))
 }
 
 /// The patch files a kustomization's text names, as written: `patches[].path`,

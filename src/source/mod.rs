@@ -153,6 +153,34 @@ pub struct KindSpec {
     pub named: fn(&Path) -> bool,
     /// Loads a file of this kind (named so, or forced by the configuration).
     pub load: Loader,
+    /// What a file of this kind is checked with when files are named (pre-commit, editors).
+    pub context: NamedContext,
+}
+
+/// The other files a named file of a kind is checked with: what its rules need, no more. The
+/// rest of the repository is not read (`check::run` loads it; `docs/ci.md` explains).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NamedContext {
+    /// Nothing else.
+    Alone,
+    /// Its compose stack: the compose files of its folder (the base or override it pairs
+    /// with, the folder's `.env`), the stacks `.tollgate.yml` declares with it, and every file
+    /// these name in `include:` or `extends.file`, transitively. A stack is whole, so
+    /// project-scope rules over compose files still run.
+    ComposeStack,
+    /// The `kustomization.yaml` files of its folder and every folder above it up to the
+    /// repository root (they say which files are patches, not manifests).
+    Kustomizations,
+    /// The `.trivyignore` at the repository root (read by `read::shared_data`).
+    RootTrivyignore,
+}
+
+impl NamedContext {
+    /// Whether a named file of this kind comes with every file a project-scope rule over the
+    /// kind needs (its whole stack): such rules still run when files are named.
+    pub fn is_whole(self) -> bool {
+        self == NamedContext::ComposeStack
+    }
 }
 
 /// How a kind's files are loaded.

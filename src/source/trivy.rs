@@ -22,6 +22,7 @@ pub static SPEC: KindSpec = KindSpec {
     report_globs: &["**/trivy*.json", "**/*.trivy.json"],
     named: super::parse::never,
     load: Loader::Content(Format::Json),
+    context: super::NamedContext::RootTrivyignore,
 };
 
 fn looks_like_result(v: &Value) -> bool {

@@ -36,6 +36,7 @@ pub static SPEC: KindSpec = KindSpec {
     report_globs: &["**/.trivyignore"],
     named,
     load: Loader::Own(load),
+    context: super::NamedContext::Alone,
 };
 
 fn is_directive(c: &str) -> bool {

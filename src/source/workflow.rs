@@ -36,4 +36,5 @@ pub static SPEC: KindSpec = KindSpec {
     report_globs: &[],
     named,
     load: Loader::Own(load),
+    context: super::NamedContext::Alone,
 };
