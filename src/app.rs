@@ -32,6 +32,8 @@ pub struct PolicyOptions {
     pub ignore: Option<Vec<String>>,
     /// Time budget of one rule on one document (default [`DEFAULT_POLICY_TIMEOUT`]).
     pub policy_timeout: Option<std::time::Duration>,
+    /// `--policy-memory` (bytes).
+    pub policy_memory: Option<u64>,
     /// Use no configuration file at all.
     pub no_config: bool,
 }
@@ -249,6 +251,9 @@ fn select(
     errors: &mut Vec<Diagnostic>,
 ) {
     policies.set_timeout(opts.policy_timeout.unwrap_or(DEFAULT_POLICY_TIMEOUT));
+    if let Some(bytes) = opts.policy_memory {
+        policies.set_memory_budget(bytes);
+    }
     errors.extend(config.validate_rules(&policies.metas(), &policies.unloaded));
     command_line_selection(config, opts, policies, errors);
     filter::select_rules(

@@ -133,6 +133,11 @@ pub struct PolicyArgs {
     /// A rule that runs longer is a policy error for that document; the others still run.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub policy_timeout: Option<std::time::Duration>,
+    /// Memory evaluation may allocate beyond what the run holds when it starts: `512MiB`,
+    /// `2GiB`, or bytes [default: 2GiB]. A rule that goes over is a policy error for that
+    /// document; the other documents are still checked.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub policy_memory: Option<u64>,
     /// Use no configuration file (not even the `.tollgate.yml` found from the working
     /// directory).
     #[arg(long, conflicts_with = "config")]
@@ -380,12 +385,38 @@ impl PolicyArgs {
             select: (!self.select.is_empty()).then(|| self.select.clone()),
             ignore: (!self.ignore.is_empty()).then(|| self.ignore.clone()),
             policy_timeout: self.policy_timeout,
+            policy_memory: self.policy_memory,
             no_config: self.no_config,
         }
     }
 }
 
 /// `5s`, `500ms`, `2m` or a number of seconds (`2.5`), more than zero.
+/// A size: bytes, or with a unit (`KiB`, `MiB`, `GiB`; `KB`, `MB`, `GB` are read as the same).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => t.split_at(i),
+        None => (t, ""),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a size such as 512MiB, 2GiB or bytes: `{s}`"))?;
+    let scale: f64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(format!("unknown unit `{unit}` (KiB, MiB or GiB)")),
+    };
+    let bytes = n * scale;
+    if !(bytes.is_finite() && bytes >= 1024.0 * 1024.0 && bytes < 1024f64.powi(5)) {
+        return Err(format!("`{s}` must be at least 1MiB"));
+    }
+    Ok(bytes as u64)
+}
+
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let t = s.trim();
     let (num, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {

@@ -3,7 +3,8 @@
 
 use rayon::prelude::*;
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use crate::model::{Diagnostic, Kind, RawFinding, Scope};
 use crate::policy::{self, PolicySet, Rule};
@@ -30,6 +31,14 @@ pub fn evaluate_some<'p>(
     combine: bool,
     wanted: &(dyn Fn(&Document) -> bool + Sync),
 ) -> (Vec<(usize, &'p Rule, RawFinding)>, Vec<Diagnostic>) {
+    let _limit = crate::policy::load::MemoryLimit::arm(policies.memory_budget);
+    // Each document's value for the engine, converted once for every rule that sees it.
+    let values: Vec<OnceLock<regorus::Value>> = docs.iter().map(|_| OnceLock::new()).collect();
+    let value_of = |i: usize| {
+        values[i]
+            .get_or_init(|| regorus::Value::from(docs[i].value.clone()))
+            .clone()
+    };
     // One engine clone per worker thread; rules one by one, so that an error names its rule.
     // (A single batched query per document was measured no faster: the cost is in the rules.)
     let doc_rules: Vec<&Rule> = policies
@@ -55,7 +64,7 @@ pub fn evaluate_some<'p>(
                 if rules.is_empty() {
                     return (found, errs);
                 }
-                engine.set_input(regorus::Value::from(doc.value.clone()));
+                engine.set_input(value_of(i));
                 for rule in rules {
                     match policy::evaluate(engine, rule) {
                         Ok(raws) => found.extend(raws.into_iter().map(|r| (i, *rule, r))),
@@ -102,14 +111,17 @@ pub fn evaluate_some<'p>(
             .map(|(i, d)| ((d.path(), d.index), i))
             .collect();
         for (_, rules) in groups {
-            let listed: Vec<Value> = docs
+            // `{"documents": [{"file", "kind", "index", "content"}, …]}`, built from the
+            // converted documents (not through JSON again).
+            let listed: Vec<regorus::Value> = docs
                 .iter()
-                .filter(|d| rules[0].applies_to(d.kind))
-                .map(|d| {
-                    json!({"file": d.path(), "kind": d.kind.name(), "index": d.index, "content": d.value})
-                })
+                .enumerate()
+                .filter(|(_, d)| rules[0].applies_to(d.kind))
+                .map(|(i, d)| project_entry(d, value_of(i)))
                 .collect();
-            engine.set_input(regorus::Value::from(json!({ "documents": listed })));
+            let mut input = BTreeMap::new();
+            input.insert("documents".into(), regorus::Value::from(listed));
+            engine.set_input(regorus::Value::from(input));
             for rule in rules {
                 match policy::evaluate(&mut engine, rule) {
                     Ok(raws) => {
@@ -139,6 +151,16 @@ pub fn evaluate_some<'p>(
         }
     }
     (found, errors)
+}
+
+/// One document of a project rule's input: `{"file", "kind", "index", "content"}`.
+fn project_entry(d: &Document, content: regorus::Value) -> regorus::Value {
+    let mut o = BTreeMap::new();
+    o.insert("file".into(), regorus::Value::from(d.path()));
+    o.insert("kind".into(), regorus::Value::from(d.kind.name()));
+    o.insert("index".into(), regorus::Value::from(d.index as u64));
+    o.insert("content".into(), content);
+    regorus::Value::from(o)
 }
 
 /// Whether an evaluation error is a call of a function reported unknown at load time.
@@ -187,4 +209,31 @@ fn evaluate_combined<'p>(
         }
     }
     (found, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SourceFile;
+    use crate::source::{self, Claim, LoadContext};
+
+    #[test]
+    fn a_project_entry_is_the_value_the_json_route_gives() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, labels: {x: '1'}}\nspec:\n  replicas: 3\n  ratio: 0.5\n  big: 18446744073709551615\n  neg: -7\n  on: true\n  none: null\n  list: [1, two, {three: 3}]\n";
+        let src = SourceFile::new("a.yaml".into(), text.into());
+        let loaded = source::load(
+            src,
+            Claim::Content(source::Format::Yaml),
+            LoadContext {
+                explicit: true,
+                limits: Default::default(),
+            },
+        );
+        let d = &loaded.documents[0];
+        let direct = project_entry(d, regorus::Value::from(d.value.clone()));
+        let via_json = regorus::Value::from(
+            json!({"file": d.path(), "kind": d.kind.name(), "index": d.index, "content": d.value}),
+        );
+        assert_eq!(direct, via_json);
+    }
 }

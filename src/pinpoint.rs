@@ -257,6 +257,7 @@ pub fn pinpoint(
     combined: bool,
     budget: Budget,
 ) -> Stats {
+    let _limit = crate::policy::load::MemoryLimit::arm(policies.memory_budget);
     let wanted = |(_, rule, raw): &(usize, &Rule, RawFinding)| {
         raw.path.is_none()
             && raw.file.is_none()

@@ -365,6 +365,71 @@ fn rego_has_a_time_and_size_budget() {
     }
 }
 
+/// Item 13: a rule that allocates past `--policy-memory` is a located policy error for that
+/// document (regorus's allocation limit, with the `mimalloc` feature); the other documents and
+/// rules are still checked, and the run does not abort.
+#[cfg(feature = "mimalloc")]
+#[test]
+fn rego_has_a_memory_budget() {
+    let s = Scratch::new("h13mem");
+    s.write(
+        "k8s/big.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\n",
+    );
+    s.write(
+        "k8s/small.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: small}\n",
+    );
+    // 3,000 × 3,000 strings: gigabytes, built faster than the time limit notices.
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  input.metadata.name == \"big\"\n  xs := numbers.range(1, 3000)\n  ys := [concat(\"-\", [format_int(a, 10), format_int(b, 10), \"padding-padding-padding-padding\"]) | some a in xs; some b in xs]\n  msg := sprintf(\"built %d\", [count(ys)])\n}\n",
+    );
+    s.write(
+        "policy/cheap.rego",
+        "package cheap\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := sprintf(\"seen %s\", [input.metadata.name])\n}\n",
+    );
+    let o = run_in(
+        s.path(),
+        &[
+            "check",
+            "-f",
+            "json",
+            "--no-builtin",
+            "--policy",
+            "policy",
+            "--all-namespaces",
+            "--policy-timeout",
+            "60s",
+            "--policy-memory",
+            "64MiB",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let v = json(&o);
+    let mut found = messages(&v, "findings");
+    found.sort();
+    assert_eq!(found, vec!["seen big", "seen small"], "{v}");
+    let errors = v["errors"].as_array().unwrap();
+    let over = errors
+        .iter()
+        .find(|e| e["message"].as_str().unwrap().contains("memory"))
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(over["file"], "policy/p.rego");
+    assert!(over["line"].as_u64().is_some(), "{over}");
+    assert!(
+        over["message"]
+            .as_str()
+            .unwrap()
+            .contains("(on k8s/big.yaml)"),
+        "{over}"
+    );
+    for bad in ["0", "12", "abc", "5TB"] {
+        let o = run_in(s.path(), &["check", "--policy-memory", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+    }
+}
+
 /// Item 18: `time.now_ns` is noon UTC of `--today`; `rand.intn` and `uuid.rfc4122` are errors.
 #[test]
 fn policies_are_deterministic() {

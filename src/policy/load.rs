@@ -42,6 +42,9 @@ pub struct PolicySet {
     /// Functions called but defined nowhere (reported once at load, at each call): evaluation
     /// errors naming them are not repeated per document.
     pub unknown_functions: BTreeSet<String>,
+    /// How many bytes evaluation may allocate beyond what the run holds when it starts
+    /// (`--policy-memory`; see [`MemoryLimit`]).
+    pub memory_budget: u64,
 }
 
 /// Calls of dotted names that are neither regorus builtins nor tollgate's extensions, reported
@@ -71,7 +74,52 @@ fn unknown_calls(loaded: &[&PolicySource], errors: &mut Vec<PolicyError>) -> BTr
 /// How long one rule may run on one document, unless `--policy-timeout` says otherwise.
 pub const DEFAULT_POLICY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// How much memory evaluation may allocate beyond what the run already holds, unless
+/// `--policy-memory` says otherwise (2 GiB).
+pub const DEFAULT_POLICY_MEMORY: u64 = 2 << 30;
+
+/// regorus's allocation limit, armed for the time evaluation runs: the bytes in use when it is
+/// armed plus the budget. The engine checks it as it builds values; a rule that goes over is a
+/// policy error for that document (its values are freed, so the next document starts below the
+/// limit again), and the other documents are still checked. The limit is process-wide (the
+/// mimalloc allocator regorus installs counts every thread), so a rule that exhausts it may
+/// also cost a rule evaluating on another thread at that moment its result for that document;
+/// both are reported. Dropping the guard disarms it.
+pub struct MemoryLimit(());
+
+impl MemoryLimit {
+    #[cfg(feature = "mimalloc")]
+    pub fn arm(budget: u64) -> MemoryLimit {
+        // The usage now: what the limit reports when it is 0.
+        regorus::set_global_memory_limit(Some(0));
+        let usage = match regorus::check_global_memory_limit() {
+            Err(regorus::LimitError::MemoryLimitExceeded { usage, .. }) => usage,
+            _ => 0,
+        };
+        regorus::set_global_memory_limit(Some(usage.saturating_add(budget)));
+        MemoryLimit(())
+    }
+
+    /// Without the `mimalloc` feature there is no allocation limit.
+    #[cfg(not(feature = "mimalloc"))]
+    pub fn arm(_budget: u64) -> MemoryLimit {
+        MemoryLimit(())
+    }
+}
+
+impl Drop for MemoryLimit {
+    fn drop(&mut self) {
+        #[cfg(feature = "mimalloc")]
+        regorus::set_global_memory_limit(None);
+    }
+}
+
 impl PolicySet {
+    /// Bounds what evaluation may allocate (see [`MemoryLimit`]).
+    pub fn set_memory_budget(&mut self, bytes: u64) {
+        self.memory_budget = bytes;
+    }
+
     /// Bounds each evaluation (one rule on one document, or one project rule) to `limit`
     /// (regorus's execution timer): a rule that runs longer is a policy error for that
     /// document, and the other documents are still checked.
@@ -344,6 +392,7 @@ impl PolicySet {
             errors: errors.iter().map(PolicyError::to_diagnostic).collect(),
             unloaded,
             unknown_functions,
+            memory_budget: DEFAULT_POLICY_MEMORY,
         }
     }
 

@@ -45,6 +45,8 @@ refers(content) if {
 
 uses_governance if {
 	some doc in input.documents
+	# A cheap guard first: only documents whose text mentions the variable are walked.
+	contains(json.marshal(doc.content), env_var)
 	refers(doc.content)
 }
 
