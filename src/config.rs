@@ -38,6 +38,25 @@ pub fn schema() -> Value {
     if let Some(p) = schema.pointer_mut("/properties/inputs/properties") {
         *p = Value::Object(inputs);
     }
+    // One entry per built-in rule with a settings schema: a rule's entry as any rule's
+    // (`rules.additionalProperties`), its `settings` being the rule's own schema.
+    let any_rule = schema
+        .pointer("/properties/rules/additionalProperties")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let rules: Map<String, Value> = crate::policy::pack::builtin_settings_schemas()
+        .into_iter()
+        .map(|(id, settings)| {
+            let mut entry = any_rule.clone();
+            if let Some(p) = entry.pointer_mut("/properties/settings") {
+                *p = settings;
+            }
+            (id, entry)
+        })
+        .collect();
+    if let Some(Value::Object(r)) = schema.pointer_mut("/properties/rules") {
+        r.insert("properties".into(), Value::Object(rules));
+    }
     schema
 }
 
@@ -50,7 +69,10 @@ pub fn schema_text() -> String {
 
 /// The compiled schema, or why it does not compile (a bug: the run then fails, closed).
 static VALIDATOR: LazyLock<Result<jsonschema::Validator, String>> =
-    LazyLock::new(|| jsonschema::validator_for(&schema()).map_err(|e| e.to_string()));
+    LazyLock::new(|| jsonschema::validator_for(&SCHEMA).map_err(|e| e.to_string()));
+
+/// [`schema`], computed once.
+static SCHEMA: LazyLock<Value> = LazyLock::new(schema);
 
 #[derive(Clone, Debug, Default)]
 pub struct RuleConfig {
@@ -91,6 +113,10 @@ pub struct Config {
     pub inputs: Vec<(Kind, String)>,
     pub max_file_size: Option<u64>,
     pub waivers: Vec<ConfigWaiver>,
+    /// Errors in built-in rules' settings, found with the rest of the schema errors but
+    /// reported by [`Config::validate_rules`] with the errors about rule ids, so that one run
+    /// shows both.
+    pub settings_errors: Vec<Diagnostic>,
     /// `compose: {stacks: […]}`: compose files merged into one stack, as displayed (the
     /// config's paths are relative to its folder).
     pub compose_stacks: Vec<Vec<String>>,
@@ -160,8 +186,179 @@ fn schema_message(e: &jsonschema::ValidationError) -> String {
     }
 }
 
-/// What a rule's setting must be, judged from its METADATA default (its schema, until rules
-/// declare one): the same JSON type; a non-negative number when the default is one; a list of
+/// What a value must be, in words, from its JSON schema (`None` when the schema says too little).
+fn describe(schema: &Value) -> Option<String> {
+    let num = |k: &str| schema.get(k).and_then(Value::as_f64);
+    let words = |v: &Value| {
+        v.as_array().map(|a| {
+            a.iter()
+                .map(|x| {
+                    format!(
+                        "`{}`",
+                        x.as_str().map_or_else(|| x.to_string(), str::to_string)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    };
+    if let Some(e) = schema.get("enum").and_then(words) {
+        return Some(format!("one of {e}"));
+    }
+    let Some(t) = schema.get("type").and_then(Value::as_str) else {
+        // A union (`anyOf`) says in its description what it takes.
+        return schema
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+    };
+    Some(match t {
+        t @ ("number" | "integer") => {
+            let noun = if t == "integer" {
+                "a whole number"
+            } else {
+                "a number"
+            };
+            match (num("minimum"), num("maximum")) {
+                (Some(lo), Some(hi)) => format!("{noun} from {lo} to {hi}"),
+                (Some(0.0), None) => format!("{noun} (0 or more)"),
+                (Some(lo), None) => format!("{noun} of at least {lo}"),
+                (None, Some(hi)) => format!("{noun} of at most {hi}"),
+                (None, None) => noun.to_string(),
+            }
+        }
+        "boolean" => "true or false".into(),
+        "string" => "a string".into(),
+        "object" => "a mapping".into(),
+        "array" => match schema.get("items") {
+            Some(items) => match items.get("enum").and_then(words) {
+                Some(e) => format!("a list of {e}"),
+                None => match items.get("type").and_then(Value::as_str) {
+                    Some("string") => "a list of strings".into(),
+                    Some("number" | "integer") => "a list of numbers".into(),
+                    _ => "a list".into(),
+                },
+            },
+            None => "a list".into(),
+        },
+        _ => return None,
+    })
+}
+
+/// A percentage setting (0–100) given as a fraction (`0.8`): its schema rejects the open
+/// interval (0, 1) with `not: {type: number, exclusiveMinimum: 0, exclusiveMaximum: 1}`.
+fn is_fraction_error(e: &jsonschema::ValidationError) -> bool {
+    matches!(e.kind(), jsonschema::error::ValidationErrorKind::Not { .. })
+        && e.instance().as_f64().is_some_and(|v| v > 0.0 && v < 1.0)
+}
+
+/// The message of a schema error inside a rule's settings: `rel` is the path below the
+/// settings mapping, `setting` the schema of the setting it is in.
+fn setting_message(
+    rule: &str,
+    rel: &[Seg],
+    e: &jsonschema::ValidationError,
+    setting: Option<&Value>,
+) -> String {
+    let Some(Seg::Key(key)) = rel.first() else {
+        return schema_message(e);
+    };
+    if rel.len() == 1 && is_fraction_error(e) {
+        let v = e.instance().as_f64().unwrap_or_default();
+        return format!(
+            "setting `{key}` of rule `{rule}` must be a percentage from 0 to 100: {v} reads as {v}%, which looks like a fraction (write {} for {}%)",
+            (v * 100.0).round(),
+            (v * 100.0).round()
+        );
+    }
+    let union = matches!(
+        e.kind(),
+        jsonschema::error::ValidationErrorKind::AnyOf { .. }
+            | jsonschema::error::ValidationErrorKind::OneOfNotValid { .. }
+    );
+    match setting.and_then(describe) {
+        Some(want) if rel.len() == 1 && union => {
+            format!("setting `{key}` of rule `{rule}` must be {want}")
+        }
+        Some(want) if rel.len() == 1 => format!(
+            "setting `{key}` of rule `{rule}` must be {want}: {}",
+            schema_message(e)
+        ),
+        _ => format!(
+            "setting `{}` of rule `{rule}`: {}",
+            crate::model::path_to_string(rel),
+            schema_message(e)
+        ),
+    }
+}
+
+/// Schema errors of `value` against a rule's settings schema, as (path below the settings,
+/// message). Unknown settings are named with the rule's settings and a did-you-mean.
+fn settings_errors(rule: &str, schema: &Value, value: &Value) -> Vec<(Vec<Seg>, String)> {
+    let validator = match jsonschema::validator_for(schema) {
+        Ok(v) => v,
+        Err(e) => {
+            return vec![(
+                Vec::new(),
+                format!(
+                    "internal error: the settings schema of rule `{rule}` does not compile: {e}"
+                ),
+            )]
+        }
+    };
+    let known: Vec<String> = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for e in validator.iter_errors(value) {
+        let rel = pointer_path(&e.instance_path().to_string());
+        if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
+            e.kind()
+        {
+            if rel.is_empty() {
+                for key in unexpected {
+                    out.push((
+                        vec![Seg::Key(key.clone())],
+                        unknown_setting(rule, key, &known),
+                    ));
+                }
+                continue;
+            }
+        }
+        let setting = match rel.first() {
+            Some(Seg::Key(k)) => schema.pointer(&format!(
+                "/properties/{}",
+                k.replace('~', "~0").replace('/', "~1")
+            )),
+            _ => None,
+        };
+        let message = setting_message(rule, &rel, &e, setting);
+        out.push((rel, message));
+    }
+    out
+}
+
+/// "rule `X` has no setting `key`", with the likely intended one and the rule's settings.
+fn unknown_setting(rule: &str, key: &str, known: &[String]) -> String {
+    let hint = did_you_mean(key, known.iter().map(String::as_str))
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default();
+    let list = if known.is_empty() {
+        "none".to_string()
+    } else {
+        known
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!("rule `{rule}` has no setting `{key}`{hint} (its settings: {list})")
+}
+
+/// What a setting of a rule without a settings schema (a team rule's) must be, judged from its
+/// METADATA default: the same JSON type; a non-negative number when the default is one; a list of
 /// the default's item type. `None` when `value` fits.
 fn setting_mismatch(default: &Value, value: &Value) -> Option<String> {
     let kind = |v: &Value| match v {
@@ -192,6 +389,25 @@ fn setting_mismatch(default: &Value, value: &Value) -> Option<String> {
         (d, v) if kind(d) != kind(v) => Some(format!("{}, as its default", kind(d))),
         _ => None,
     }
+}
+
+/// For a path inside a built-in rule's settings (`rules.<id>.settings…`): the rule's id, the
+/// path below its settings and the settings' schema.
+fn in_rule_settings(path: &[Seg]) -> Option<(&str, &[Seg], &'static Value)> {
+    let [Seg::Key(rules), Seg::Key(id), Seg::Key(settings), rel @ ..] = path else {
+        return None;
+    };
+    if rules != "rules" || settings != "settings" {
+        return None;
+    }
+    let schema = SCHEMA
+        .get("properties")?
+        .get("rules")?
+        .get("properties")?
+        .get(id.as_str())?
+        .get("properties")?
+        .get("settings")?;
+    Some((id, rel, schema))
 }
 
 /// Turns a JSON pointer (`/waivers/0/expires`) into a path.
@@ -238,7 +454,7 @@ fn allowed_keys(schema_path: &str) -> Vec<String> {
     let Some(parent) = schema_path.strip_suffix("/additionalProperties") else {
         return Vec::new();
     };
-    schema()
+    SCHEMA
         .pointer(&format!("{parent}/properties"))
         .and_then(Value::as_object)
         .map(|o| o.keys().cloned().collect())
@@ -322,6 +538,7 @@ impl Config {
             ..Config::default()
         };
         let mut errors = Vec::new();
+        let mut settings_errors = Vec::new();
         let validator = VALIDATOR.as_ref().map_err(|e| {
             vec![Diagnostic::new(format!(
                 "internal error: the configuration schema does not compile: {e}"
@@ -332,6 +549,47 @@ impl Config {
             for e in v.iter_errors(&value) {
                 let pointer = e.instance_path().to_string();
                 let path = pointer_path(&pointer);
+                if let Some((id, rel, settings)) = in_rule_settings(&path) {
+                    // Named as the rule's setting, with what it must be.
+                    let messages = match e.kind() {
+                        jsonschema::error::ValidationErrorKind::AdditionalProperties {
+                            unexpected,
+                        } if rel.is_empty() => {
+                            let known: Vec<String> = settings
+                                .get("properties")
+                                .and_then(Value::as_object)
+                                .map(|o| o.keys().cloned().collect())
+                                .unwrap_or_default();
+                            unexpected
+                                .iter()
+                                .map(|k| {
+                                    (vec![Seg::Key(k.clone())], unknown_setting(id, k, &known))
+                                })
+                                .collect()
+                        }
+                        _ => {
+                            let setting = match rel.first() {
+                                Some(Seg::Key(k)) => {
+                                    settings.get("properties").and_then(|p| p.get(k))
+                                }
+                                _ => None,
+                            };
+                            vec![(Vec::new(), setting_message(id, rel, &e, setting))]
+                        }
+                    };
+                    for (extra, message) in messages {
+                        let mut at = path.clone();
+                        at.extend(extra);
+                        settings_errors.push(cfg.error_at(
+                            &at,
+                            format!(
+                                "invalid configuration: `{}`: {message}",
+                                crate::model::path_to_string(&at)
+                            ),
+                        ));
+                    }
+                    continue;
+                }
                 if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
                     e.kind()
                 {
@@ -363,9 +621,12 @@ impl Config {
             }
         }
         if !errors.is_empty() {
+            errors.extend(settings_errors);
             errors.sort_by_key(|d| (d.line, d.column));
             return Err(errors);
         }
+        settings_errors.sort_by_key(|d| (d.line, d.column));
+        cfg.settings_errors = settings_errors;
         let get = |k: &str| value.get(k);
         cfg.select = get("select").map(|_| strings(get("select")));
         cfg.ignore = strings(get("ignore"));
@@ -476,6 +737,8 @@ impl Config {
         if errors.is_empty() {
             Ok(cfg)
         } else {
+            errors.append(&mut cfg.settings_errors);
+            errors.sort_by_key(|d| (d.line, d.column));
             Err(errors)
         }
     }
@@ -498,7 +761,7 @@ impl Config {
     /// [`known_rule_or_category`]).
     /// `unloaded` are ids of rules whose file failed to load (reported on their own).
     pub fn validate_rules(&self, rules: &[RuleMeta], unloaded: &[String]) -> Vec<Diagnostic> {
-        let mut errors = Vec::new();
+        let mut errors = self.settings_errors.clone();
         let known = |id: &str| {
             rules.iter().any(|r| r.id == id)
                 || catalog::is_own(id)
@@ -528,6 +791,37 @@ impl Config {
                 }
                 continue;
             };
+            if in_rule_settings(&[
+                Seg::from("rules"),
+                Seg::from(id.as_str()),
+                Seg::from("settings"),
+            ])
+            .is_some()
+            {
+                continue; // validated with the configuration's schema
+            }
+            if let Some(schema) = &rule.settings_schema {
+                // The rule's own schema (a team rule's; a built-in rule's settings were
+                // validated with the configuration's schema already).
+                for (rel, message) in
+                    settings_errors(id, schema, &Value::Object(rc.settings.clone()))
+                {
+                    let mut at = vec![
+                        Seg::from("rules"),
+                        Seg::from(id.as_str()),
+                        Seg::from("settings"),
+                    ];
+                    at.extend(rel);
+                    errors.push(self.error_at(
+                        &at,
+                        format!(
+                            "invalid configuration: `{}`: {message}",
+                            crate::model::path_to_string(&at)
+                        ),
+                    ));
+                }
+                continue;
+            }
             let defaults = rule.settings.as_object().cloned().unwrap_or_default();
             for (key, value) in &rc.settings {
                 let at = [
@@ -547,22 +841,8 @@ impl Config {
                     ));
                 }
                 if !defaults.contains_key(key) {
-                    let known: Vec<&String> = defaults.keys().collect();
-                    errors.push(self.error_at(
-                        &at,
-                        format!(
-                            "rule `{id}` has no setting `{key}` (its settings: {})",
-                            if known.is_empty() {
-                                "none".to_string()
-                            } else {
-                                known
-                                    .iter()
-                                    .map(|k| format!("`{k}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            }
-                        ),
-                    ));
+                    let known: Vec<String> = defaults.keys().cloned().collect();
+                    errors.push(self.error_at(&at, unknown_setting(id, key, &known)));
                 }
             }
         }

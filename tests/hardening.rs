@@ -1081,8 +1081,8 @@ fn the_configuration_comes_from_the_working_directory() {
     );
 }
 
-/// Item 8 (minimal): a rule setting whose type differs from its METADATA default is a located
-/// configuration error, not a silently disabled gate.
+/// Item 8: a rule setting its schema (METADATA `custom.schema`) rejects is a located
+/// configuration error, not a silently disabled gate; a fraction for a percentage included.
 #[test]
 fn wrongly_typed_settings_are_located_errors() {
     let s = Scratch::new("h8");
@@ -1090,7 +1090,7 @@ fn wrongly_typed_settings_are_located_errors() {
         "web/coverage/coverage-summary.json",
         "{\"total\": {\"lines\": {\"covered\": 50, \"total\": 100, \"pct\": 50}}}\n",
     );
-    for bad in ["\"80\"", "-5", "null", "[80]"] {
+    for bad in ["\"80\"", "-5", "null", "[80]", "0.8", "101"] {
         s.write(
             ".tollgate.yml",
             &format!("rules:\n  coverage-threshold:\n    settings:\n      lines: {bad}\n"),

@@ -243,6 +243,23 @@ fn described_rule(
             Scope::Document
         }
     };
+    // A schema that does not compile would reject every configuration, or none.
+    let settings_schema = m
+        .settings_schema()
+        .filter(|s| match jsonschema::validator_for(s) {
+            Ok(_) => true,
+            Err(e) => {
+                errors.push(at(format!("invalid METADATA: `custom.schema`: {e}")));
+                false
+            }
+        });
+    if let (Some(per_key), Some(Value::Object(defaults))) = (&m.schema, &m.settings) {
+        if let Some(k) = defaults.keys().find(|k| !per_key.contains_key(*k)) {
+            errors.push(at(format!(
+                "invalid METADATA: setting `{k}` has no schema in `custom.schema`"
+            )));
+        }
+    }
     // policies/<category>/<rule>/<file>.rego
     let (category, readme) = match mfile.split('/').collect::<Vec<_>>().as_slice() {
         [_, cat, rule, _, ..] if p.builtin => (
@@ -260,6 +277,7 @@ fn described_rule(
             inputs,
             scope,
             settings: m.settings.unwrap_or_else(|| json!({})),
+            settings_schema,
             category,
             builtin: p.builtin,
             readme,
@@ -291,6 +309,7 @@ fn conftest_rules(pkg: &str, p: &Package) -> Vec<Rule> {
                 inputs: None,
                 scope: Scope::Document,
                 settings: json!({}),
+                settings_schema: None,
                 category: None,
                 builtin: p.builtin,
                 readme: None,
