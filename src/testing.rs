@@ -348,7 +348,12 @@ pub fn run(opts: &TestOptions) -> TestReport {
         &LoadOptions {
             tests: true,
             rego_v0: opts.rego_v0,
-            read_roots: vec![PathBuf::from(".")],
+            // The working directory and the folders under test (named by the user), where
+            // policies' relative reads resolve.
+            read_roots: std::iter::once(PathBuf::from("."))
+                .chain(dirs.iter().cloned())
+                .collect(),
+            rev_files: None,
         },
     );
     set.errors.extend(

@@ -483,7 +483,9 @@ fn conftest_combine_and_builtins() {
         "policy/outside.rego",
         "package outside\n\nimport rego.v1\n\ndeny contains msg if {\n  input.kind == \"ConfigMap\"\n  parse_config_file(\"/etc/hostname\")\n  msg := \"read outside\"\n}\n",
     );
-    s.write("settings.json", "{\"mode\": \"unsafe\"}\n");
+    // Beside the policy that reads it: a relative path resolves from the calling policy's
+    // folder, as in conftest.
+    s.write("policy/settings.json", "{\"mode\": \"unsafe\"}\n");
     s.write("k8s/app.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n");
     s.write("k8s/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  app.yaml: |\n    debug: true\n");
     let (_, v) = check(

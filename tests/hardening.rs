@@ -224,11 +224,11 @@ fn configuration_cannot_widen_the_sandbox() {
         "{errors:?}"
     );
     // The working directory is not readable as such: checking a sub-folder from a parent that
-    // holds a secret.
+    // holds a secret (a relative path resolves from the policy's folder, `policy/`).
     let parent = Scratch::new("h3-parent");
     parent.write("secret.json", &format!("{{\"token\": \"{SECRET}\"}}\n"));
     parent.write("repo/k8s/app.yaml", DEPLOY);
-    parent.write("policy/read.rego", &reader("secret.json"));
+    parent.write("policy/read.rego", &reader("../secret.json"));
     let o = run_in(
         parent.path(),
         &[

@@ -17,6 +17,9 @@ pub struct LoadOptions {
     pub rego_v0: Option<bool>,
     /// Folders conftest's `parse_config_file` builtins may read from.
     pub read_roots: Vec<PathBuf>,
+    /// Policies read from a revision (`--policies-from`): their `parse_config_file` reads
+    /// that revision's files.
+    pub rev_files: Option<super::builtins::RevFiles>,
 }
 
 impl LoadOptions {
@@ -90,7 +93,7 @@ fn new_engine(opts: &LoadOptions) -> Engine {
     engine.set_strict_builtin_errors(false);
     // `print()` output is gathered and written by `eval::flush_prints`, neutralised.
     engine.set_gather_prints(true);
-    super::builtins::register(&mut engine, &opts.read_roots);
+    super::builtins::register(&mut engine, &opts.read_roots, opts.rev_files.clone());
     super::opa_builtins::register(&mut engine);
     engine
 }
