@@ -1,8 +1,10 @@
 //! `.tollgate.yml`: rule selection, severities and settings, extra policies and data,
-//! exclusions, forced input kinds, and waivers. Validated against the schema tollgate ships
-//! (`tollgate schema`), with errors located in the file.
+//! exclusions, forced input kinds, and waivers. Validated once against the schema tollgate
+//! ships (`tollgate schema`, which includes the built-in rules' settings schemas), with errors
+//! located in the file, then deserialized into typed values (`RawConfig`).
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -74,6 +76,82 @@ static VALIDATOR: LazyLock<Result<jsonschema::Validator, String>> =
 /// [`schema`], computed once.
 static SCHEMA: LazyLock<Value> = LazyLock::new(schema);
 
+/// `fail-on`: the lowest severity that fails the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+impl FailOn {
+    /// The lowest severity that fails the run; `None`: nothing does.
+    pub fn level(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// `.tollgate.yml` as written, deserialized once it has passed the schema (which locates
+/// every error; these types only carry the values). The schema and these types describe the
+/// same keys: `deny_unknown_fields` makes a key one of them lacks a bug a test catches.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    select: Option<Vec<String>>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    fail_on: Option<FailOn>,
+    #[serde(default)]
+    rules: BTreeMap<String, RawRule>,
+    #[serde(default)]
+    policies: Vec<String>,
+    #[serde(default)]
+    data: Vec<String>,
+    namespaces: Option<Vec<String>>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    reports: Option<Vec<String>>,
+    /// Kind name -> globs.
+    #[serde(default)]
+    inputs: BTreeMap<String, Vec<String>>,
+    max_file_size: Option<u64>,
+    #[serde(default)]
+    waivers: Vec<RawWaiver>,
+    compose: Option<RawCompose>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    severity: Option<Severity>,
+    #[serde(default)]
+    settings: Map<String, Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWaiver {
+    rule: String,
+    path: Option<String>,
+    reason: Option<String>,
+    expires: Option<String>,
+    owner: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCompose {
+    #[serde(default)]
+    stacks: Vec<Vec<String>>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct RuleConfig {
     pub severity: Option<Severity>,
@@ -103,7 +181,7 @@ pub struct Config {
     pub root: PathBuf,
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
-    pub fail_on: Option<String>,
+    pub fail_on: Option<FailOn>,
     pub rules: BTreeMap<String, RuleConfig>,
     pub policies: Vec<PathBuf>,
     pub data: Vec<PathBuf>,
@@ -154,16 +232,6 @@ pub fn find_where(start: &Path, exists: impl Fn(&Path) -> bool) -> Option<PathBu
         }
     }
     None
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A schema error that quotes at most the offending token: a short scalar is shown, anything
@@ -627,99 +695,97 @@ impl Config {
         }
         settings_errors.sort_by_key(|d| (d.line, d.column));
         cfg.settings_errors = settings_errors;
-        let get = |k: &str| value.get(k);
-        cfg.select = get("select").map(|_| strings(get("select")));
-        cfg.ignore = strings(get("ignore"));
-        cfg.fail_on = get("fail-on").and_then(Value::as_str).map(str::to_string);
-        let rel = |s: &String| cfg.dir.join(s);
-        cfg.policies = strings(get("policies")).iter().map(rel).collect();
-        cfg.data = strings(get("data")).iter().map(rel).collect();
-        cfg.namespaces = get("namespaces").map(|_| strings(get("namespaces")));
-        cfg.exclude = strings(get("exclude"));
-        cfg.reports = get("reports").map(|_| strings(get("reports")));
-        cfg.max_file_size = get("max-file-size").and_then(Value::as_u64);
-        if let Some(Value::Object(inputs)) = get("inputs") {
-            for (k, globs) in inputs {
-                let Some(spec) = source::kind_named(k).filter(|s| s.forceable) else {
+        // Valid against the schema: now the typed form (a mismatch would be a bug in the
+        // schema, reported rather than panicking).
+        let raw: RawConfig = match serde_json::from_value(value) {
+            Ok(raw) => raw,
+            Err(e) => {
+                return Err(vec![Diagnostic::in_file(
+                    format!(
+                        "internal error: the configuration passed its schema but not its type: {e}"
+                    ),
+                    display,
+                )])
+            }
+        };
+        cfg.select = raw.select;
+        cfg.ignore = raw.ignore;
+        cfg.fail_on = raw.fail_on;
+        cfg.policies = raw.policies.iter().map(|p| cfg.dir.join(p)).collect();
+        cfg.data = raw.data.iter().map(|p| cfg.dir.join(p)).collect();
+        cfg.namespaces = raw.namespaces;
+        cfg.exclude = raw.exclude;
+        cfg.reports = raw.reports;
+        cfg.max_file_size = raw.max_file_size;
+        for (k, globs) in raw.inputs {
+            let Some(spec) = source::kind_named(&k).filter(|s| s.forceable) else {
+                errors.push(cfg.error_at(
+                    &[Seg::from("inputs"), Seg::from(k.as_str())],
+                    format!("invalid configuration: unknown input kind `{k}`"),
+                ));
+                continue;
+            };
+            for (i, g) in globs.into_iter().enumerate() {
+                if let Err(e) = Glob::new(&g) {
                     errors.push(cfg.error_at(
-                        &[Seg::from("inputs"), Seg::from(k.as_str())],
-                        format!("invalid configuration: unknown input kind `{k}`"),
+                        &[Seg::from("inputs"), Seg::from(k.as_str()), Seg::Index(i)],
+                        format!("invalid configuration: bad glob `{g}`: {e}"),
                     ));
-                    continue;
-                };
-                for (i, g) in strings(Some(globs)).into_iter().enumerate() {
-                    if let Err(e) = Glob::new(&g) {
-                        errors.push(cfg.error_at(
-                            &[Seg::from("inputs"), Seg::from(k.as_str()), Seg::Index(i)],
-                            format!("invalid configuration: bad glob `{g}`: {e}"),
-                        ));
-                    }
-                    cfg.inputs.push((spec.kind, g));
                 }
+                cfg.inputs.push((spec.kind, g));
             }
         }
-        if let Some(Value::Object(rules)) = get("rules") {
-            for (id, rc) in rules {
-                cfg.rules.insert(
-                    id.clone(),
+        cfg.rules = raw
+            .rules
+            .into_iter()
+            .map(|(id, r)| {
+                (
+                    id,
                     RuleConfig {
-                        severity: rc
-                            .get("severity")
-                            .and_then(Value::as_str)
-                            .and_then(Severity::parse),
-                        settings: rc
-                            .get("settings")
-                            .and_then(Value::as_object)
-                            .cloned()
-                            .unwrap_or_default(),
+                        severity: r.severity,
+                        settings: r.settings,
                     },
-                );
-            }
-        }
-        if let Some(Value::Array(stacks)) = get("compose").and_then(|c| c.get("stacks")) {
-            for stack in stacks {
-                let dir = crate::discover::display_path(&cfg.dir);
-                let dir = if dir == "." { String::new() } else { dir };
+                )
+            })
+            .collect();
+        if let Some(compose) = raw.compose {
+            let dir = crate::discover::display_path(&cfg.dir);
+            let dir = if dir == "." { String::new() } else { dir };
+            for stack in compose.stacks {
                 cfg.compose_stacks.push(
-                    strings(Some(stack))
+                    stack
                         .iter()
                         .filter_map(|f| source::compose::resolve(&dir, f))
                         .collect(),
                 );
             }
         }
-        if let Some(Value::Array(ws)) = get("waivers") {
-            for (index, w) in ws.iter().enumerate() {
-                let s = |k: &str| w.get(k).and_then(Value::as_str).map(str::to_string);
-                if let Some(d) = s("expires") {
-                    if chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").is_err() {
-                        errors.push(cfg.error_at(
-                            &[
-                                Seg::from("waivers"),
-                                Seg::Index(index),
-                                Seg::from("expires"),
-                            ],
-                            format!("invalid configuration: `{d}` is not a date (YYYY-MM-DD)"),
-                        ));
-                    }
+        for (index, w) in raw.waivers.into_iter().enumerate() {
+            let at = |key: &str| [Seg::from("waivers"), Seg::Index(index), Seg::from(key)];
+            if let Some(d) = &w.expires {
+                if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+                    errors.push(cfg.error_at(
+                        &at("expires"),
+                        format!("invalid configuration: `{d}` is not a date (YYYY-MM-DD)"),
+                    ));
                 }
-                if let Some(p) = s("path") {
-                    if let Err(e) = Glob::new(&p) {
-                        errors.push(cfg.error_at(
-                            &[Seg::from("waivers"), Seg::Index(index), Seg::from("path")],
-                            format!("invalid configuration: bad glob `{p}`: {e}"),
-                        ));
-                    }
-                }
-                cfg.waivers.push(ConfigWaiver {
-                    rule: s("rule").unwrap_or_default(),
-                    path: s("path"),
-                    reason: s("reason").filter(|r| !r.trim().is_empty()),
-                    expires: s("expires"),
-                    owner: s("owner"),
-                    index,
-                });
             }
+            if let Some(p) = &w.path {
+                if let Err(e) = Glob::new(p) {
+                    errors.push(cfg.error_at(
+                        &at("path"),
+                        format!("invalid configuration: bad glob `{p}`: {e}"),
+                    ));
+                }
+            }
+            cfg.waivers.push(ConfigWaiver {
+                rule: w.rule,
+                path: w.path,
+                reason: w.reason.filter(|r| !r.trim().is_empty()),
+                expires: w.expires,
+                owner: w.owner,
+                index,
+            });
         }
         for (key, list) in [
             ("exclude", &cfg.exclude),
@@ -950,3 +1016,125 @@ exclude:
 #     expires: 2027-03-31
 #     owner: team-payments
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, Vec<Diagnostic>> {
+        Config::from_text(
+            &std::env::temp_dir().join("cfg-unit/.tollgate.yml"),
+            text.to_string(),
+        )
+    }
+
+    /// One value for every key the schema allows, so that a key added to the schema but not
+    /// to the typed form (or the other way round) fails here.
+    const EVERY_KEY: &str = "\
+select: [kubernetes]
+ignore: [k8s-probes]
+fail-on: warning
+rules:
+  coverage-threshold:
+    severity: note
+    settings: {lines: 70}
+policies: [team]
+data: [team/data.yaml]
+namespaces: [main]
+exclude: [\"**/testdata/**\"]
+reports: [\"out/*.json\"]
+inputs:
+  kubernetes: [\"deploy/*.tpl\"]
+max-file-size: 1000
+waivers:
+  - rule: k8s-probes
+    path: deploy/*.yaml
+    reason: \" \"
+    expires: 2027-01-31
+    owner: team-a
+compose:
+  stacks: [[a.yml, b.yml]]
+";
+
+    #[test]
+    fn every_schema_key_deserializes_into_the_typed_config() {
+        let keys: Vec<String> = SCHEMA["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        for k in &keys {
+            assert!(
+                EVERY_KEY.contains(&format!("\n{k}:")) || EVERY_KEY.starts_with(&format!("{k}:")),
+                "the test config lacks `{k}`"
+            );
+        }
+        let c = load(EVERY_KEY).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(c.select, Some(vec!["kubernetes".to_string()]));
+        assert_eq!(c.ignore, vec!["k8s-probes".to_string()]);
+        assert_eq!(c.fail_on, Some(FailOn::Warning));
+        assert_eq!(c.fail_on.and_then(FailOn::level), Some(Severity::Warning));
+        let rule = &c.rules["coverage-threshold"];
+        assert_eq!(rule.severity, Some(Severity::Note));
+        assert_eq!(rule.settings.get("lines"), Some(&serde_json::json!(70)));
+        assert_eq!(c.policies, vec![c.dir.join("team")]);
+        assert_eq!(c.data, vec![c.dir.join("team/data.yaml")]);
+        assert_eq!(c.namespaces, Some(vec!["main".to_string()]));
+        assert_eq!(c.exclude, vec!["**/testdata/**".to_string()]);
+        assert_eq!(c.reports, Some(vec!["out/*.json".to_string()]));
+        assert_eq!(
+            c.inputs,
+            vec![(Kind("kubernetes"), "deploy/*.tpl".to_string())]
+        );
+        assert_eq!(c.max_file_size, Some(1000));
+        let w = &c.waivers[0];
+        assert_eq!(
+            (w.rule.as_str(), w.path.as_deref(), w.reason.as_deref()),
+            ("k8s-probes", Some("deploy/*.yaml"), None),
+            "a blank reason is no reason"
+        );
+        assert_eq!(
+            (w.expires.as_deref(), w.owner.as_deref(), w.index),
+            (Some("2027-01-31"), Some("team-a"), 0)
+        );
+        assert_eq!(c.compose_stacks.len(), 1);
+        assert_eq!(c.compose_stacks[0].len(), 2);
+    }
+
+    #[test]
+    fn an_empty_or_null_file_is_the_default_configuration() {
+        for text in ["", "# nothing\n", "null\n"] {
+            let c = load(text).unwrap_or_else(|e| panic!("{text:?}: {e:?}"));
+            assert_eq!(c.select, None);
+            assert_eq!(c.fail_on, None);
+            assert!(c.rules.is_empty() && c.waivers.is_empty() && c.inputs.is_empty());
+        }
+    }
+
+    #[test]
+    fn invalid_values_are_located_schema_errors_not_deserialization_errors() {
+        let errs =
+            load("fail-on: sometimes\nmax-file-size: -1\nwaivers:\n  - path: x\n").unwrap_err();
+        let at: Vec<(Option<u32>, Option<u32>)> = errs.iter().map(|d| (d.line, d.column)).collect();
+        assert_eq!(
+            at,
+            vec![(Some(1), Some(1)), (Some(2), Some(1)), (Some(4), Some(5))],
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter().all(|d| !d.message.contains("internal error")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn the_starter_configuration_loads() {
+        let c = load(STARTER).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(c.fail_on, Some(FailOn::Error));
+        assert_eq!(
+            c.rules["coverage-threshold"].settings.get("branches"),
+            Some(&serde_json::json!(80))
+        );
+    }
+}
