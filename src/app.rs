@@ -158,6 +158,7 @@ pub fn load_policies_in(
             tests,
             rego_v0,
             read_roots,
+            rev_files: None,
         },
     );
     set.errors
@@ -412,6 +413,7 @@ pub fn setup_from_rev(
     let mut dirs: Vec<PathBuf> = config.policies.clone();
     dirs.extend(opts.policies.iter().cloned());
     let mut sources = Vec::new();
+    let mut rev_policies = BTreeSet::new();
     for dir in &dirs {
         let Some(rel) = repo.relative(dir) else {
             match pack::dir_sources(dir, false) {
@@ -439,6 +441,7 @@ pub fn setup_from_rev(
             let text = String::from_utf8_lossy(&bytes).into_owned();
             record(&mut changes, &repo.workdir().join(file), Some(&text));
             seen.insert(display.clone());
+            rev_policies.insert(display.clone());
             sources.push(crate::policy::PolicySource {
                 path: display,
                 text,
@@ -463,12 +466,37 @@ pub fn setup_from_rev(
     let sources = pack::assemble_sources(sources, opts.no_builtin, false);
     let mut roots = read_roots;
     roots.extend(dirs.iter().cloned());
+    // What those policies' `parse_config_file` reads: REF's files, in the repository only.
+    let reader = std::sync::Mutex::new(Repo::discover(scan_root).map_err(fail)?);
+    let read: crate::policy::builtins::RevReader = std::sync::Arc::new(move |p: &Path| {
+        let repo = reader
+            .lock()
+            .map_err(|_| "the repository cannot be read".to_string())?;
+        let rel = repo
+            .relative(p)
+            .ok_or_else(|| "outside the repository".to_string())?;
+        match repo.read(commit, &rel) {
+            Ok(None) => Ok(None),
+            Ok(Some(bytes)) if bytes.len() as u64 > crate::confined::DEFAULT_LIMIT => {
+                Err("over the size limit".to_string())
+            }
+            Ok(Some(bytes)) => String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|_| "not UTF-8 text".to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    });
     let mut policies = PolicySet::load(
         &sources,
         &LoadOptions {
             tests: false,
             rego_v0: opts.rego_v0,
             read_roots: roots,
+            rev_files: Some(crate::policy::builtins::RevFiles {
+                policies: rev_policies,
+                rev: rev.to_string(),
+                read,
+            }),
         },
     );
     select(&mut config, opts, &mut policies, &mut errors);

@@ -187,6 +187,17 @@ impl FailOn {
     }
 }
 
+impl From<config::FailOn> for FailOn {
+    fn from(f: config::FailOn) -> FailOn {
+        match f {
+            config::FailOn::Error => FailOn::Error,
+            config::FailOn::Warning => FailOn::Warning,
+            config::FailOn::Note => FailOn::Note,
+            config::FailOn::Never => FailOn::Never,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Files or folders to check.
@@ -653,11 +664,7 @@ fn check_outcome(args: &CheckArgs) -> (CheckRun, Option<FailOn>) {
             eprintln!("tollgate: checked {file} ({})", kinds.join(", "));
         }
     }
-    let fail_on = args.fail_on.or_else(|| {
-        cfg.fail_on
-            .as_deref()
-            .and_then(|f| <FailOn as ValueEnum>::from_str(f, true).ok())
-    });
+    let fail_on = args.fail_on.or(cfg.fail_on.map(FailOn::from));
     (CheckRun { outcome, setup }, fail_on)
 }
 

@@ -348,7 +348,12 @@ pub fn run(opts: &TestOptions) -> TestReport {
         &LoadOptions {
             tests: true,
             rego_v0: opts.rego_v0,
-            read_roots: vec![PathBuf::from(".")],
+            // The working directory and the folders under test (named by the user), where
+            // policies' relative reads resolve.
+            read_roots: std::iter::once(PathBuf::from("."))
+                .chain(dirs.iter().cloned())
+                .collect(),
+            rev_files: None,
         },
     );
     set.errors.extend(
@@ -460,6 +465,7 @@ fn consistency_test(dir: &Path) -> Option<TestResult> {
             }
         }
     }
+    problems.extend(settings_schema_problems(&rule_file, &meta));
     match std::fs::read_to_string(&readme) {
         Ok(text) => {
             let title = text.lines().next().unwrap_or_default();
@@ -500,6 +506,55 @@ fn consistency_test(dir: &Path) -> Option<TestResult> {
             Status::Fail(problems.join("\n"))
         },
     })
+}
+
+/// A rule's settings schema (METADATA `custom.schema`) against its settings: one schema per
+/// setting and no other, compiling, and the defaults valid against it (a default its own
+/// schema rejects would make the rule unconfigurable to its default).
+fn settings_schema_problems(rule_file: &Path, meta: &metadata::Metadata) -> Vec<String> {
+    let at = format!("{}:{}", display_path(rule_file), meta.line);
+    let Some(per_key) = &meta.schema else {
+        return Vec::new();
+    };
+    let defaults = meta
+        .settings
+        .as_ref()
+        .and_then(serde_json::Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    for k in defaults.keys().filter(|k| !per_key.contains_key(*k)) {
+        problems.push(format!(
+            "{at}: the setting `{k}` has no schema in `custom.schema`"
+        ));
+    }
+    for k in per_key.keys().filter(|k| !defaults.contains_key(*k)) {
+        problems.push(format!(
+            "{at}: `custom.schema` describes `{k}`, which is not a setting (no default in `custom.settings`)"
+        ));
+    }
+    let Some(schema) = meta.settings_schema() else {
+        return problems;
+    };
+    match jsonschema::validator_for(&schema) {
+        Err(e) => problems.push(format!("{at}: `custom.schema` does not compile: {e}")),
+        Ok(v) => {
+            // Settings without a schema are reported above.
+            let value = serde_json::Value::Object(
+                defaults
+                    .into_iter()
+                    .filter(|(k, _)| per_key.contains_key(k))
+                    .collect(),
+            );
+            for e in v.iter_errors(&value) {
+                problems.push(format!(
+                    "{at}: the default of `{}` does not fit its own schema: {e}",
+                    e.instance_path().to_string().trim_start_matches('/')
+                ));
+            }
+        }
+    }
+    problems
 }
 
 /// Consistency tests of every documented rule folder (a folder with a README.md and a `.rego`

@@ -483,7 +483,9 @@ fn conftest_combine_and_builtins() {
         "policy/outside.rego",
         "package outside\n\nimport rego.v1\n\ndeny contains msg if {\n  input.kind == \"ConfigMap\"\n  parse_config_file(\"/etc/hostname\")\n  msg := \"read outside\"\n}\n",
     );
-    s.write("settings.json", "{\"mode\": \"unsafe\"}\n");
+    // Beside the policy that reads it: a relative path resolves from the calling policy's
+    // folder, as in conftest.
+    s.write("policy/settings.json", "{\"mode\": \"unsafe\"}\n");
     s.write("k8s/app.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n");
     s.write("k8s/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  app.yaml: |\n    debug: true\n");
     let (_, v) = check(
@@ -747,6 +749,178 @@ fn a_broken_test_file_is_one_error_not_a_failure_of_every_test() {
     );
     assert!(
         out.contains("tollgate: 2 passed, 0 failed, 0 skipped"),
+        "{out}"
+    );
+}
+
+/// Errors of a `check` run as `line:col message`.
+fn error_lines(v: &Value) -> Vec<String> {
+    v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{} {}",
+                e["line"],
+                e["column"],
+                e["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// Every built-in rule's settings are validated against the schema in its METADATA: wrong
+/// types, out-of-range numbers, fractions for percentages, unknown list items and unknown
+/// settings are located errors at the offending value, named as the rule's setting.
+#[test]
+fn rule_settings_are_validated_against_their_schemas() {
+    let s = Scratch::new("cfg-setting-schemas");
+    s.write("coverage/lcov.info", LCOV_60);
+    s.write(
+        ".tollgate.yml",
+        "rules:\n  coverage-threshold:\n    settings:\n      lines: 0.8\n      brnches: 50\n  k8s-probes:\n    settings:\n      probes: [readinessProbe, livnessProbe]\n  k8s-non-root:\n    settings: {init_containers: \"yes\"}\n  trivy-vulnerability:\n    settings: {severities: \"HIGH,CRITICL\"}\n  k8s-zero-downtime-rollout:\n    settings: {max_unavailable: 1.5}\n",
+    );
+    let (code, v) = check(s.path(), &[]);
+    assert_eq!(code, Some(2), "{v}");
+    let errs = error_lines(&v);
+    let want = [
+        "4:7 invalid configuration: `rules.coverage-threshold.settings.lines`: setting `lines` of rule `coverage-threshold` must be a percentage from 0 to 100: 0.8 reads as 0.8%, which looks like a fraction (write 80 for 80%)",
+        "5:7 invalid configuration: `rules.coverage-threshold.settings.brnches`: rule `coverage-threshold` has no setting `brnches` (did you mean `branches`?)",
+        "8:32 invalid configuration: `rules.k8s-probes.settings.probes[1]`: setting `probes[1]` of rule `k8s-probes`:",
+        "10:16 invalid configuration: `rules.k8s-non-root.settings.init_containers`: setting `init_containers` of rule `k8s-non-root` must be true or false:",
+        "12:16 invalid configuration: `rules.trivy-vulnerability.settings.severities`: setting `severities` of rule `trivy-vulnerability` must be a list of Trivy severities",
+        "14:16 invalid configuration: `rules.k8s-zero-downtime-rollout.settings.max_unavailable`: setting `max_unavailable` of rule `k8s-zero-downtime-rollout` must be a whole number (0 or more):",
+    ];
+    assert_eq!(errs.len(), want.len(), "{errs:#?}");
+    for (have, want) in errs.iter().zip(want) {
+        assert!(
+            have.starts_with(want),
+            "{have}\n  does not start with\n{want}"
+        );
+    }
+    // Valid values of every shape pass, and the gate still holds at the configured level.
+    s.write(
+        ".tollgate.yml",
+        "rules:\n  coverage-threshold:\n    settings: {lines: 61.5, branches: 0, functions: 1}\n  k8s-probes:\n    settings: {probes: [readinessProbe, startupProbe]}\n  trivy-vulnerability:\n    settings: {severities: \"high, Critical\"}\n  workflow-trivy-gate:\n    settings: {required_severities: [critical]}\n",
+    );
+    let (code, v) = check(s.path(), &[]);
+    assert_eq!(code, Some(1), "{v}");
+    assert!(v["errors"].as_array().unwrap().is_empty(), "{v}");
+    let msgs: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        msgs.iter().any(|m| m.contains("below the required 61.50%")),
+        "{msgs:?}"
+    );
+}
+
+/// The generated schema carries each built-in rule's settings schema (what editors complete
+/// and what `.tollgate.yml` is validated against), with its default; every built-in rule with
+/// settings has one.
+#[test]
+fn every_builtin_rule_with_settings_has_a_schema_in_the_config_schema() {
+    let schema = tollgate::config::schema();
+    let rules = &schema["properties"]["rules"]["properties"];
+    let mut with_settings = 0;
+    for src in tollgate::policy::pack::builtin_sources(false) {
+        let Some(m) = tollgate::policy::metadata::parse(&src.text).unwrap() else {
+            continue;
+        };
+        let (Some(id), Some(Value::Object(settings))) = (&m.id, &m.settings) else {
+            continue;
+        };
+        if settings.is_empty() {
+            continue;
+        }
+        with_settings += 1;
+        let props = &rules[id]["properties"]["settings"]["properties"];
+        for (k, default) in settings {
+            assert_eq!(&props[k]["default"], default, "{id}.{k}: {props}");
+            assert!(
+                props[k].as_object().is_some_and(|o| o.len() > 1),
+                "{id}.{k}"
+            );
+        }
+        assert_eq!(
+            rules[id]["properties"]["settings"]["additionalProperties"],
+            Value::Bool(false),
+            "{id}"
+        );
+    }
+    assert!(with_settings >= 14, "{with_settings}");
+}
+
+/// A team rule declares its settings schema as the built-in ones do: the configuration is
+/// validated against it (located), and `tollgate test` checks that the defaults fit it and
+/// that every setting has one.
+#[test]
+fn team_rules_declare_settings_schemas() {
+    let s = Scratch::new("cfg-team-schema");
+    let rule = "# METADATA\n# title: Few replicas\n# custom:\n#   id: team-replicas\n#   input: [kubernetes]\n#   settings: {max: 3}\n#   schema:\n#     max: {type: integer, minimum: 1}\npackage team.replicas\n\nimport rego.v1\n\ndeny contains {\"msg\": \"too many replicas\", \"path\": [\"spec\", \"replicas\"]} if {\n  input.spec.replicas > data.tollgate.config[\"team-replicas\"].max\n}\n";
+    s.write("team/replicas/replicas.rego", rule);
+    s.write(
+        "team/replicas/README.md",
+        "# team-replicas\n\nFew replicas.\n",
+    );
+    s.write(
+        "deploy/api.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  replicas: 5\n",
+    );
+    s.write(
+        ".tollgate.yml",
+        "policies: [team]\nrules:\n  team-replicas:\n    settings:\n      max: \"4\"\n      mx: 2\n",
+    );
+    let (code, v) = check(s.path(), &["--no-builtin"]);
+    assert_eq!(code, Some(2), "{v}");
+    let errs = error_lines(&v);
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    assert!(
+        errs[0].starts_with("5:7 invalid configuration: `rules.team-replicas.settings.max`: setting `max` of rule `team-replicas` must be a whole number of at least 1: \"4\""),
+        "{errs:#?}"
+    );
+    assert!(
+        errs[1].starts_with("6:7 invalid configuration: `rules.team-replicas.settings.mx`: rule `team-replicas` has no setting `mx` (did you mean `max`?)"),
+        "{errs:#?}"
+    );
+    s.write(
+        ".tollgate.yml",
+        "policies: [team]\nrules:\n  team-replicas:\n    settings: {max: 4}\n",
+    );
+    let (code, v) = check(s.path(), &["--no-builtin"]);
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(rules_of(&v), vec!["team-replicas".to_string()], "{v}");
+    // `tollgate test`: the schema passes its own defaults ...
+    let o = run_in(s.path(), &["test", "team"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // ... and catches a default the schema rejects, and a setting without a schema.
+    s.write(
+        "team/replicas/replicas.rego",
+        &rule.replace("settings: {max: 3}", "settings: {max: 0, min: 1}"),
+    );
+    let o = run_in(s.path(), &["test", "team"]);
+    let out = stdout(&o);
+    // The setting without a schema is also a METADATA error when the rule loads (exit 2).
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("team/replicas/replicas.rego:1:1: invalid METADATA: setting `min` has no schema in `custom.schema`"),
+        "{out}"
+    );
+    let file = "team/replicas/replicas.rego:1";
+    assert!(
+        out.contains(&format!(
+            "{file}: the setting `min` has no schema in `custom.schema`"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{file}: the default of `max` does not fit its own schema"
+        )),
         "{out}"
     );
 }

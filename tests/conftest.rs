@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use serde_json::Value;
 
 fn run(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {
     let mut args = vec![
@@ -133,4 +134,115 @@ fn human_output_says_how_a_finding_was_located() {
         out.contains("note: the rule gave no path: shown at the document's start"),
         "{out}"
     );
+}
+
+/// `parse_config_file` and `parse_combined_config_files` resolve a relative path from the
+/// folder of the policy file that calls them, as conftest does: the fixture's tests pass under
+/// `tollgate test` from its folder and from elsewhere, and `tollgate check` uses the data
+/// beside the policy.
+#[test]
+fn relative_config_files_resolve_from_the_calling_policy() {
+    let s = Scratch::new("conftest-relative");
+    copy_dir(&repo_root().join("fixtures/conftest-relative"), s.path());
+    let o = run_in(s.path(), &["test", "policy"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("tollgate: 2 passed, 0 failed, 0 skipped"),
+        "{}",
+        stdout(&o)
+    );
+    // From another working directory, the folder named by its absolute path.
+    let elsewhere = Scratch::new("conftest-relative-cwd");
+    let policy = s.path().join("policy");
+    let o = run_in(elsewhere.path(), &["test", policy.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // `check`: only the container whose registry data.yaml does not list.
+    let v = run(s.path(), &[]);
+    assert_eq!(
+        locations(&v),
+        vec![(
+            "main/deny".into(),
+            "manifests/web.yaml".into(),
+            10,
+            11,
+            10,
+            46
+        )],
+        "{v}"
+    );
+    assert!(v["errors"].as_array().unwrap().is_empty(), "{v}");
+}
+
+/// `check` with the fixture's policies, whatever its exit code.
+fn run_errors(dir: &std::path::Path) -> Value {
+    let o = run_in(
+        dir,
+        &[
+            "check",
+            "--no-builtin",
+            "--policy",
+            "policy",
+            "-f",
+            "json",
+            "manifests",
+        ],
+    );
+    json(&o)
+}
+
+/// A relative path that is not beside the calling policy is not looked up elsewhere (the
+/// working directory holds one of that name): the error names the path as resolved and is
+/// located at the call. One that leaves the allowed folders is refused.
+#[test]
+fn relative_config_files_stay_beside_the_policy_and_confined() {
+    let s = Scratch::new("conftest-relative-missing");
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  input.kind == \"Deployment\"\n  cfg := parse_config_file(\"names.yaml\")\n  not input.metadata.name in cfg.names\n  msg := \"unknown name\"\n}\n",
+    );
+    s.write("names.yaml", "names: [web]\n");
+    s.write(
+        "manifests/web.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+    );
+    let v = run_errors(s.path());
+    let e = &v["errors"][0];
+    assert_eq!(
+        (&e["file"], &e["line"], &e["column"]),
+        (
+            &Value::from("policy/p.rego"),
+            &Value::from(7),
+            &Value::from(27)
+        ),
+        "{v}"
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("parse_config_file: names.yaml (policy/names.yaml): cannot read"),
+        "{v}"
+    );
+    // `..` out of the scanned and policy folders is refused (the scan covers `manifests`).
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  input.kind == \"Deployment\"\n  cfg := parse_config_file(\"../names.yaml\")\n  not input.metadata.name in cfg.names\n  msg := \"unknown name\"\n}\n",
+    );
+    let v = run_errors(s.path());
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("../names.yaml (names.yaml) is outside the scanned and policy folders"),
+        "{v}"
+    );
+    // Beside the policy, it is read.
+    s.write("policy/names.yaml", "names: [api]\n");
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  input.kind == \"Deployment\"\n  cfg := parse_config_file(\"names.yaml\")\n  not input.metadata.name in cfg.names\n  msg := \"unknown name\"\n}\n",
+    );
+    let v = run_errors(s.path());
+    assert!(v["errors"].as_array().unwrap().is_empty(), "{v}");
+    assert_eq!(v["findings"][0]["message"], "unknown name", "{v}");
 }

@@ -708,3 +708,95 @@ fn waivers_the_pull_request_adds_apply_are_listed_and_can_be_refused() {
         "{v}"
     );
 }
+
+/// A conftest-style team policy reading `data.yaml` beside it with `parse_config_file`.
+const REGISTRY: &str = "package main
+
+import rego.v1
+
+registries := parse_config_file(\"data.yaml\").registries
+
+deny contains msg if {
+  input.kind == \"Deployment\"
+  some c in input.spec.template.spec.containers
+  not startswith_any(c.image)
+  msg := sprintf(\"container %s runs an image from an unapproved registry\", [c.name])
+}
+
+startswith_any(image) if {
+  some r in registries
+  startswith(image, r)
+}
+";
+
+/// Under `--policies-from REF`, a team policy's relative `parse_config_file` reads the file
+/// beside it as it is at REF, from the object database: the pull request cannot loosen the
+/// data by editing or deleting it; a path out of the repository is refused.
+#[test]
+fn policies_from_reads_relative_config_files_at_the_revision() {
+    let g = Git::new("policies-from-relative");
+    g.write(".tollgate.yml", "policies: [team]\n");
+    g.write("team/registry.rego", REGISTRY);
+    g.write("team/data.yaml", "registries: [ghcr.io/acme/]\n");
+    g.write(
+        "deploy/web.yaml",
+        &deployment("web").replace("ghcr.io/acme/web:1.8.0", "docker.io/library/nginx:1.27"),
+    );
+    g.commit("base");
+    g.branch("feature");
+    // The pull request approves the registry it uses.
+    g.write(
+        "team/data.yaml",
+        "registries: [ghcr.io/acme/, docker.io/]\n",
+    );
+    let (code, v) = g.json(&["--no-builtin"], &[]);
+    assert_eq!(code, Some(0), "{v}");
+    let want = vec![loc("main/deny", "deploy/web.yaml", 21, 11, 46)];
+    let (code, v) = g.json(&["--no-builtin", "--policies-from", "main"], &[]);
+    assert_eq!(code, Some(1), "{v}");
+    assert!(v["errors"].as_array().unwrap().is_empty(), "{v}");
+    assert_eq!(locations(&v), want, "{v}");
+    // Deleted from the working tree: still read at main.
+    g.remove("team/data.yaml");
+    let (code, v) = g.json(&["--no-builtin", "--policies-from", "main"], &[]);
+    assert_eq!(code, Some(1), "{v}");
+    assert!(v["errors"].as_array().unwrap().is_empty(), "{v}");
+    assert_eq!(locations(&v), want, "{v}");
+    // A revision whose policy reads out of the repository: refused, located at the call,
+    // whatever the disk holds there.
+    g.write("team/data.yaml", "registries: [ghcr.io/acme/]\n");
+    g.write(
+        "team/registry.rego",
+        &REGISTRY.replace("\"data.yaml\"", "\"../../outside.yaml\""),
+    );
+    g.commit("escape");
+    std::fs::write(
+        g.s.path().join("../outside.yaml"),
+        "registries: [docker.io/]\n",
+    )
+    .unwrap();
+    let (code, v) = g.json(&["--no-builtin", "--policies-from", "feature"], &[]);
+    let _ = std::fs::remove_file(g.s.path().join("../outside.yaml"));
+    assert_eq!(code, Some(2), "{v}");
+    let e = &v["errors"][0];
+    assert_eq!(e["file"], "team/registry.rego", "{v}");
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(5), Some(32)),
+        "{v}"
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("parse_config_file: ../../outside.yaml"),
+        "{v}"
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside the repository"),
+        "{v}"
+    );
+}

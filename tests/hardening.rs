@@ -224,11 +224,11 @@ fn configuration_cannot_widen_the_sandbox() {
         "{errors:?}"
     );
     // The working directory is not readable as such: checking a sub-folder from a parent that
-    // holds a secret.
+    // holds a secret (a relative path resolves from the policy's folder, `policy/`).
     let parent = Scratch::new("h3-parent");
     parent.write("secret.json", &format!("{{\"token\": \"{SECRET}\"}}\n"));
     parent.write("repo/k8s/app.yaml", DEPLOY);
-    parent.write("policy/read.rego", &reader("secret.json"));
+    parent.write("policy/read.rego", &reader("../secret.json"));
     let o = run_in(
         parent.path(),
         &[
@@ -1146,8 +1146,8 @@ fn the_configuration_comes_from_the_working_directory() {
     );
 }
 
-/// Item 8 (minimal): a rule setting whose type differs from its METADATA default is a located
-/// configuration error, not a silently disabled gate.
+/// Item 8: a rule setting its schema (METADATA `custom.schema`) rejects is a located
+/// configuration error, not a silently disabled gate; a fraction for a percentage included.
 #[test]
 fn wrongly_typed_settings_are_located_errors() {
     let s = Scratch::new("h8");
@@ -1155,7 +1155,7 @@ fn wrongly_typed_settings_are_located_errors() {
         "web/coverage/coverage-summary.json",
         "{\"total\": {\"lines\": {\"covered\": 50, \"total\": 100, \"pct\": 50}}}\n",
     );
-    for bad in ["\"80\"", "-5", "null", "[80]"] {
+    for bad in ["\"80\"", "-5", "null", "[80]", "0.8", "101"] {
         s.write(
             ".tollgate.yml",
             &format!("rules:\n  coverage-threshold:\n    settings:\n      lines: {bad}\n"),

@@ -91,6 +91,7 @@ impl OwnRule {
             inputs: None,
             scope: Scope::Document,
             settings: serde_json::json!({}),
+            settings_schema: None,
             category: None,
             builtin: true,
             readme: Some(format!(

@@ -38,6 +38,9 @@ pub struct RuleMeta {
     pub scope: Scope,
     /// Default settings, from METADATA (`data.tollgate.config[id]`).
     pub settings: Value,
+    /// The JSON schema of the rule's settings mapping (METADATA `custom.schema`), when it
+    /// declares one; the configuration's settings for the rule are validated against it.
+    pub settings_schema: Option<Value>,
     /// The category usable in `select`/`ignore` (a built-in rule's top folder under `policies/`).
     pub category: Option<String>,
     /// Part of tollgate (the built-in pack or tollgate's own rules): documented online.

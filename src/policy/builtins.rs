@@ -4,8 +4,10 @@
 //! - `parse_config_file(path)`: reads and parses a file (by extension);
 //! - `parse_combined_config_files(paths)`: `[{"path", "contents"}]` of several files.
 //!
-//! File reads are confined to the scanned folders and the policy folders: a pull request's
-//! policy cannot read `~/.ssh` or the runner's environment through them.
+//! A relative path is resolved from the folder of the policy file that calls the builtin, as
+//! conftest does. File reads are confined to the scanned folders and the policy folders: a pull
+//! request's policy cannot read `~/.ssh` or the runner's environment through them. A policy
+//! read from a revision (`--policies-from REF`) reads REF's files, inside the repository only.
 //!
 //! Some of regorus's own builtins are replaced (extensions win over builtins), so that a run is
 //! deterministic and bounded:
@@ -18,6 +20,7 @@
 
 use anyhow::{anyhow, bail, Result};
 use regorus::{Engine, Value};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -56,17 +59,100 @@ fn parser_for(path: &Path) -> &'static str {
     }
 }
 
-/// Reads `path` if it is a regular file inside one of the allowed folders, within the size
-/// limit. The error names the path (the policy's own argument), never the file's content.
-fn confined_read(roots: &Confinement, path: &str) -> Result<String> {
-    roots
-        .read_to_string(Path::new(path), confined::DEFAULT_LIMIT)
-        .map_err(|e| match e {
-            confined::ConfinedError::Outside => {
-                anyhow!("parse_config_file: {path} is outside the scanned and policy folders")
+/// Reads a file as it is at a revision: `Ok(None)` when it is not there, `Err` when it cannot
+/// be read (outside the repository, not a regular file, over the size limit, not UTF-8).
+pub type RevReader = Arc<dyn Fn(&Path) -> Result<Option<String>, String> + Send + Sync>;
+
+/// The policy files read from a revision (`--policies-from REF`), whose relative reads resolve
+/// in that revision's tree, and how to read it.
+#[derive(Clone)]
+pub struct RevFiles {
+    /// Display paths of the policy files read from the revision.
+    pub policies: BTreeSet<String>,
+    /// The revision, as named in messages.
+    pub rev: String,
+    pub read: RevReader,
+}
+
+impl std::fmt::Debug for RevFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevFiles")
+            .field("policies", &self.policies)
+            .field("rev", &self.rev)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the conftest builtins read files from.
+#[derive(Clone)]
+struct Files {
+    /// The allowed folders on disk.
+    roots: Arc<Confinement>,
+    rev: Option<RevFiles>,
+}
+
+/// `path` as a policy names it, resolved as conftest does: a relative path from the folder of
+/// the policy file that calls the builtin (regorus tells which, see TOLLGATE PATCH (8)), else
+/// from the working directory. Also the calling policy's path.
+fn resolve(path: &str) -> (PathBuf, Option<String>) {
+    let p = Path::new(path);
+    let caller = regorus::extension_caller();
+    let resolved = match caller.as_deref().and_then(|c| Path::new(c).parent()) {
+        Some(dir) if p.is_relative() => dir.join(p),
+        _ => p.to_path_buf(),
+    };
+    (resolved, caller)
+}
+
+/// A resolved path as displayed: `policy/../names.yaml` is `names.yaml` (lexically; the read
+/// itself resolves symbolic links and checks the result).
+fn shown(p: &Path) -> String {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
             }
-            e => anyhow!("parse_config_file: {path}: {e}"),
-        })
+            other => out.push(other),
+        }
+    }
+    crate::discover::display_path(&out)
+}
+
+impl Files {
+    /// Reads `path` (as the policy names it, resolved by [`resolve`]): at the revision when the
+    /// calling policy was read from one, confined to its repository; else on disk, a regular
+    /// file inside one of the allowed folders. Within the size limit either way. The error
+    /// names the path, never the file's content.
+    fn read(&self, name: &str, path: &str) -> Result<String> {
+        let (resolved, caller) = resolve(path);
+        let shown = if resolved.as_path() == Path::new(path) {
+            path.to_string()
+        } else {
+            format!("{path} ({})", shown(&resolved))
+        };
+        if let Some(rev) = self
+            .rev
+            .as_ref()
+            .filter(|r| caller.is_some_and(|c| r.policies.contains(&c)))
+        {
+            return match (rev.read)(&resolved) {
+                Ok(Some(text)) => Ok(text),
+                Ok(None) => Err(anyhow!("{name}: {shown}: no such file at {}", rev.rev)),
+                Err(e) => Err(anyhow!("{name}: {shown}: {e}")),
+            };
+        }
+        self.roots
+            .read_to_string(&resolved, confined::DEFAULT_LIMIT)
+            .map_err(|e| match e {
+                confined::ConfinedError::Outside => {
+                    anyhow!("{name}: {shown} is outside the scanned and policy folders")
+                }
+                e => anyhow!("{name}: {shown}: {e}"),
+            })
+    }
 }
 
 fn to_value(v: serde_json::Value) -> Value {
@@ -140,8 +226,9 @@ fn bounded_range(name: &str, from: i64, to: i64, step: i64) -> Result<Value> {
     Ok(Value::from(out))
 }
 
-/// Registers the builtins on `engine`, reading only under `roots`.
-pub fn register(engine: &mut Engine, roots: &[PathBuf]) {
+/// Registers the builtins on `engine`, reading only under `roots` (and, for the policies read
+/// from a revision, in that revision's tree).
+pub fn register(engine: &mut Engine, roots: &[PathBuf], rev: Option<RevFiles>) {
     let _ = engine.add_extension(
         "time.now_ns".to_string(),
         0,
@@ -177,7 +264,10 @@ pub fn register(engine: &mut Engine, roots: &[PathBuf]) {
             )
         }),
     );
-    let roots: Arc<Confinement> = Arc::new(Confinement::with_roots(roots));
+    let files = Files {
+        roots: Arc::new(Confinement::with_roots(roots)),
+        rev,
+    };
     let _ = engine.add_extension(
         "parse_config".to_string(),
         2,
@@ -187,17 +277,17 @@ pub fn register(engine: &mut Engine, roots: &[PathBuf]) {
             Ok(to_value(parse_text(&parser, &text)?))
         }),
     );
-    let r = roots.clone();
+    let r = files.clone();
     let _ = engine.add_extension(
         "parse_config_file".to_string(),
         1,
         Box::new(move |args: Vec<Value>| {
             let path = string_arg(&args, 0, "parse_config_file")?;
-            let text = confined_read(&r, &path)?;
+            let text = r.read("parse_config_file", &path)?;
             Ok(to_value(parse_text(parser_for(Path::new(&path)), &text)?))
         }),
     );
-    let r = roots;
+    let r = files;
     let _ = engine.add_extension(
         "parse_combined_config_files".to_string(),
         1,
@@ -215,7 +305,7 @@ pub fn register(engine: &mut Engine, roots: &[PathBuf]) {
             };
             let mut out = Vec::new();
             for p in paths {
-                let text = confined_read(&r, &p)?;
+                let text = r.read("parse_combined_config_files", &p)?;
                 let contents = parse_text(parser_for(Path::new(&p)), &text)?;
                 out.push(serde_json::json!({"path": p, "contents": contents}));
             }

@@ -17,6 +17,9 @@ pub struct LoadOptions {
     pub rego_v0: Option<bool>,
     /// Folders conftest's `parse_config_file` builtins may read from.
     pub read_roots: Vec<PathBuf>,
+    /// Policies read from a revision (`--policies-from`): their `parse_config_file` reads
+    /// that revision's files.
+    pub rev_files: Option<super::builtins::RevFiles>,
 }
 
 impl LoadOptions {
@@ -138,7 +141,7 @@ fn new_engine(opts: &LoadOptions) -> Engine {
     engine.set_strict_builtin_errors(false);
     // `print()` output is gathered and written by `eval::flush_prints`, neutralised.
     engine.set_gather_prints(true);
-    super::builtins::register(&mut engine, &opts.read_roots);
+    super::builtins::register(&mut engine, &opts.read_roots, opts.rev_files.clone());
     super::opa_builtins::register(&mut engine);
     engine
 }
@@ -291,6 +294,23 @@ fn described_rule(
             Scope::Document
         }
     };
+    // A schema that does not compile would reject every configuration, or none.
+    let settings_schema = m
+        .settings_schema()
+        .filter(|s| match jsonschema::validator_for(s) {
+            Ok(_) => true,
+            Err(e) => {
+                errors.push(at(format!("invalid METADATA: `custom.schema`: {e}")));
+                false
+            }
+        });
+    if let (Some(per_key), Some(Value::Object(defaults))) = (&m.schema, &m.settings) {
+        if let Some(k) = defaults.keys().find(|k| !per_key.contains_key(*k)) {
+            errors.push(at(format!(
+                "invalid METADATA: setting `{k}` has no schema in `custom.schema`"
+            )));
+        }
+    }
     // policies/<category>/<rule>/<file>.rego
     let (category, readme) = match mfile.split('/').collect::<Vec<_>>().as_slice() {
         [_, cat, rule, _, ..] if p.builtin => (
@@ -308,6 +328,7 @@ fn described_rule(
             inputs,
             scope,
             settings: m.settings.unwrap_or_else(|| json!({})),
+            settings_schema,
             category,
             builtin: p.builtin,
             readme,
@@ -339,6 +360,7 @@ fn conftest_rules(pkg: &str, p: &Package) -> Vec<Rule> {
                 inputs: None,
                 scope: Scope::Document,
                 settings: json!({}),
+                settings_schema: None,
                 category: None,
                 builtin: p.builtin,
                 readme: None,

@@ -13,7 +13,7 @@
 //! #   settings: {max_unavailable: 0}
 //! ```
 
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 
 use crate::model::LineIndex;
 use crate::source::yaml;
@@ -27,6 +27,8 @@ pub struct Metadata {
     pub input: Option<Vec<String>>,
     pub scope: Option<String>,
     pub settings: Option<Value>,
+    /// `custom.schema`: the JSON schema of each setting, by name.
+    pub schema: Option<Map<String, Value>>,
     /// Line of the `# METADATA` marker (1-based).
     pub line: u32,
 }
@@ -98,6 +100,26 @@ pub fn parse(rego: &str) -> Result<Option<Metadata>, (u32, String)> {
             ))
         }
     };
+    let schema = match custom.get("schema") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(o)) => {
+            if let Some((k, _)) = o.iter().find(|(_, v)| !v.is_object() && !v.is_boolean()) {
+                return Err((
+                    line,
+                    format!(
+                        "invalid METADATA: `custom.schema.{k}` must be a JSON schema (a mapping)"
+                    ),
+                ));
+            }
+            Some(o.clone())
+        }
+        Some(_) => {
+            return Err((
+                line,
+                "invalid METADATA: `custom.schema` must map each setting to its JSON schema".into(),
+            ))
+        }
+    };
     Ok(Some(Metadata {
         title: s(obj.get("title")),
         description: s(obj.get("description")),
@@ -106,8 +128,40 @@ pub fn parse(rego: &str) -> Result<Option<Metadata>, (u32, String)> {
         input,
         scope: s(custom.get("scope")),
         settings,
+        schema,
         line,
     }))
+}
+
+impl Metadata {
+    /// The JSON schema of the rule's `settings` mapping, from `custom.schema` (one schema per
+    /// setting, each given its METADATA default): no other keys. `None` without a schema.
+    pub fn settings_schema(&self) -> Option<Value> {
+        Some(settings_schema(
+            self.schema.as_ref()?,
+            self.settings.as_ref(),
+        ))
+    }
+}
+
+/// The JSON schema of a `settings` mapping: `per_key` (setting -> schema), each with its
+/// default from `defaults`, and no other key.
+pub fn settings_schema(per_key: &Map<String, Value>, defaults: Option<&Value>) -> Value {
+    let properties: Map<String, Value> = per_key
+        .iter()
+        .map(|(k, s)| {
+            let mut s = s.clone();
+            if let (Value::Object(o), Some(d)) = (&mut s, defaults.and_then(|d| d.get(k))) {
+                o.entry("default").or_insert_with(|| d.clone());
+            }
+            (k.clone(), s)
+        })
+        .collect();
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": properties,
+    })
 }
 
 #[cfg(test)]
@@ -124,6 +178,31 @@ mod tests {
         assert_eq!(m.input, Some(vec!["kubernetes".into(), "compose".into()]));
         assert_eq!(m.settings, Some(serde_json::json!({"max": 3})));
         assert_eq!(m.line, 1);
+    }
+
+    #[test]
+    fn schema_maps_settings_to_json_schemas_with_their_defaults() {
+        let rego = "# METADATA\n# custom:\n#   settings: {max: 3}\n#   schema:\n#     max: {type: integer}\npackage x\n";
+        let m = parse(rego).unwrap().unwrap();
+        assert_eq!(
+            m.settings_schema(),
+            Some(serde_json::json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {"max": {"type": "integer", "default": 3}},
+            }))
+        );
+        assert_eq!(
+            parse("# METADATA\n# custom: {}\n")
+                .unwrap()
+                .unwrap()
+                .settings_schema(),
+            None
+        );
+        let err = parse("# METADATA\n# custom:\n#   schema: [max]\n").unwrap_err();
+        assert!(err.1.contains("custom.schema"), "{err:?}");
+        let err = parse("# METADATA\n# custom:\n#   schema: {max: 3}\n").unwrap_err();
+        assert!(err.1.contains("custom.schema.max"), "{err:?}");
     }
 
     #[test]

@@ -38,6 +38,20 @@ pub fn builtin_sources(tests: bool) -> Vec<PolicySource> {
         .collect()
 }
 
+/// The built-in rules' settings schemas (METADATA `custom.schema`, see
+/// [`super::metadata::Metadata::settings_schema`]), by rule id: the configuration's schema
+/// includes them, so that `.tollgate.yml` is validated against them (and editors complete
+/// them).
+pub fn builtin_settings_schemas() -> Vec<(String, serde_json::Value)> {
+    builtin_sources(false)
+        .iter()
+        .filter_map(|s| {
+            let m = super::metadata::parse(&s.text).ok().flatten()?;
+            Some((m.id.clone()?, m.settings_schema()?))
+        })
+        .collect()
+}
+
 /// The built-in library packages (`policies/lib/`), which team policies may import.
 fn builtin_library() -> Vec<PolicySource> {
     builtin_sources(false)

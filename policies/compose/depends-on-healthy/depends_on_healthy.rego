@@ -12,6 +12,10 @@
 #   scope: project
 #   settings:
 #     allowed_conditions: [service_healthy, service_completed_successfully]
+#   schema:
+#     allowed_conditions:
+#       type: array
+#       items: {enum: [service_started, service_healthy, service_completed_successfully]}
 package tollgate.rules.compose.depends_on_healthy
 
 import rego.v1

@@ -11,6 +11,10 @@
 #   scope: project
 #   settings:
 #     oneshot: []
+#   schema:
+#     oneshot:
+#       type: array
+#       items: {type: string, minLength: 1}
 package tollgate.rules.compose.healthcheck
 
 import rego.v1

@@ -14,6 +14,16 @@
 #     functions: 85
 #     branches: 80
 #     statements: 85
+#   schema:
+#     lines: &percent
+#       description: minimum coverage, in percent (0 to 100; 0 turns the metric off)
+#       type: number
+#       minimum: 0
+#       maximum: 100
+#       not: {type: number, exclusiveMinimum: 0, exclusiveMaximum: 1}
+#     functions: *percent
+#     branches: *percent
+#     statements: *percent
 package tollgate.rules.coverage.threshold
 
 import rego.v1

@@ -11,6 +11,8 @@
 #   scope: document
 #   settings:
 #     init_containers: true
+#   schema:
+#     init_containers: {type: boolean}
 package tollgate.rules.kubernetes.non_root
 
 import rego.v1

@@ -11,6 +11,9 @@
 #   settings:
 #     workload_kinds: [Deployment, StatefulSet]
 #     backup_commands: [pg_dump, pg_dumpall]
+#   schema:
+#     workload_kinds: {type: array, minItems: 1, items: {type: string, minLength: 1}}
+#     backup_commands: {type: array, minItems: 1, items: {type: string, minLength: 1}}
 package tollgate.rules.kubernetes.postgres_backup
 
 import rego.v1

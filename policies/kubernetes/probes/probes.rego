@@ -13,6 +13,12 @@
 #   settings:
 #     kinds: [Deployment, StatefulSet, DaemonSet, DeploymentConfig, Rollout]
 #     probes: [readinessProbe, livenessProbe]
+#   schema:
+#     kinds: {type: array, minItems: 1, items: {type: string, minLength: 1}}
+#     probes:
+#       type: array
+#       minItems: 1
+#       items: {enum: [readinessProbe, livenessProbe, startupProbe]}
 package tollgate.rules.kubernetes.probes
 
 import rego.v1

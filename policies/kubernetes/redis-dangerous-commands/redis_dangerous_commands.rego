@@ -11,6 +11,8 @@
 #   scope: document
 #   settings:
 #     commands: [FLUSHDB, FLUSHALL]
+#   schema:
+#     commands: {type: array, minItems: 1, items: {type: string, minLength: 1}}
 package tollgate.rules.kubernetes.redis_dangerous_commands
 
 import rego.v1

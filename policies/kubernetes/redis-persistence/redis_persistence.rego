@@ -13,6 +13,11 @@
 #   scope: document
 #   settings:
 #     appendfsync_allowed: [everysec, always]
+#   schema:
+#     appendfsync_allowed:
+#       type: array
+#       minItems: 1
+#       items: {enum: [always, everysec, "no"]}
 package tollgate.rules.kubernetes.redis_persistence
 
 import rego.v1

@@ -13,6 +13,10 @@
 #     requests: [cpu, memory]
 #     limits: [memory]
 #     init_containers: true
+#   schema:
+#     requests: {type: array, items: {type: string, minLength: 1}}
+#     limits: {type: array, items: {type: string, minLength: 1}}
+#     init_containers: {type: boolean}
 package tollgate.rules.kubernetes.resources
 
 import rego.v1

@@ -9,6 +9,8 @@
 #   input: [kubernetes]
 #   settings:
 #     max_unavailable: 0
+#   schema:
+#     max_unavailable: {type: integer, minimum: 0}
 package tollgate.rules.kubernetes.zero_downtime_rollout
 
 import rego.v1

@@ -11,6 +11,8 @@
 #   scope: document
 #   settings:
 #     allow: []
+#   schema:
+#     allow: {type: array, items: {type: string, minLength: 1}}
 package tollgate.rules.workflow.continue_on_error
 
 import rego.v1

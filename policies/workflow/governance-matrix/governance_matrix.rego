@@ -12,6 +12,10 @@
 #     env_var: GOVERNANCE_MODE
 #     required_modes: [DEMO, LIVE]
 #     ci_workflow: ".github/workflows/ci.y*ml"
+#   schema:
+#     env_var: {type: string, pattern: "^[A-Za-z_][A-Za-z0-9_]*$"}
+#     required_modes: {type: array, minItems: 1, items: {type: string, minLength: 1}}
+#     ci_workflow: {type: string, minLength: 1}
 package tollgate.rules.workflow.governance_matrix
 
 import rego.v1

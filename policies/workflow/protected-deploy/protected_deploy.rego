@@ -12,6 +12,9 @@
 #   settings:
 #     deploy_pattern: "(?i)^(deploy|promote|release)|prod"
 #     not_deploy_pattern: "(?i)notif|report|summary|status|announce|slack|teams|email|changelog"
+#   schema:
+#     deploy_pattern: {type: string, minLength: 1}
+#     not_deploy_pattern: {type: string}
 package tollgate.rules.workflow.protected_deploy
 
 import rego.v1

@@ -12,6 +12,11 @@
 #   scope: document
 #   settings:
 #     required_severities: [HIGH, CRITICAL]
+#   schema:
+#     required_severities:
+#       type: array
+#       minItems: 1
+#       items: {type: string, pattern: "^(UNKNOWN|LOW|MEDIUM|HIGH|CRITICAL|unknown|low|medium|high|critical|Unknown|Low|Medium|High|Critical)$"}
 package tollgate.rules.workflow.trivy_gate
 
 import rego.v1

@@ -2926,7 +2926,10 @@ impl Interpreter {
             if param_values.len() != usize::from(*nargs) {
                 bail!(span.error("incorrect number of parameters supplied to extension"));
             }
-            let r = Rc::make_mut(ext)(param_values);
+            // TOLLGATE PATCH (8): the extension can ask which policy file calls it.
+            let r = crate::with_extension_caller(span.source.get_path(), || {
+                Rc::make_mut(ext)(param_values)
+            });
             // Restore with_functions.
             if let Some(with_functions) = with_functions_saved {
                 self.with_functions = with_functions;

@@ -204,6 +204,37 @@ pub fn is_builtin(name: &str) -> bool {
     builtins::BUILTINS.contains_key(name) || matches!(name, "print" | "trace")
 }
 
+// TOLLGATE PATCH (8): the policy file an extension is called from.
+#[cfg(feature = "std")]
+std::thread_local! {
+    static EXTENSION_CALLER: core::cell::RefCell<Option<String>> =
+        const { core::cell::RefCell::new(None) };
+}
+
+/// TOLLGATE PATCH (8): while an extension runs, the path of the policy file (as given to
+/// `add_policy`) whose expression calls it; `None` outside an extension call. Extensions get
+/// only their arguments, and conftest's `parse_config_file` resolves a relative path from the
+/// folder of the calling policy.
+#[cfg(feature = "std")]
+pub fn extension_caller() -> Option<String> {
+    EXTENSION_CALLER.with(|c| c.borrow().clone())
+}
+
+/// Runs `f` with [`extension_caller`] answering `path` (the previous caller restored after).
+#[cfg(feature = "std")]
+pub(crate) fn with_extension_caller<T>(path: &str, f: impl FnOnce() -> T) -> T {
+    let previous = EXTENSION_CALLER.with(|c| c.replace(Some(path.into())));
+    let out = f();
+    EXTENSION_CALLER.with(|c| *c.borrow_mut() = previous);
+    out
+}
+
+/// Without `std` there are no thread-locals: the caller is not recorded.
+#[cfg(not(feature = "std"))]
+pub(crate) fn with_extension_caller<T>(_path: &str, f: impl FnOnce() -> T) -> T {
+    f()
+}
+
 /// Compiled-pattern caches for the `regex.*` and `glob.*` Rego builtins.
 ///
 /// When the `cache` feature is enabled, compiled patterns are held in
