@@ -23,6 +23,12 @@
 #                     false
 #   INPUT_POLICIES_FROM_BASE  auto (--policies-from auto on pull_request and
 #                     pull_request_target events: policies as they are on the base), true, false
+#   INPUT_CHECK_RUN   true: --github-check (a check run `tollgate` with every finding as an
+#                     annotation; needs `checks: write`); default false
+#   INPUT_COMMENT     true: --github-comment (one sticky pull-request comment; needs
+#                     `pull-requests: write`); default false
+#   GITHUB_TOKEN      the token of these two (the action passes its `token` input); tollgate
+#                     never prints it
 # Settings:
 #   TOLLGATE_BIN            use this tollgate binary as it is
 #   TOLLGATE_INSTALL_DIR    where tollgate is installed (bin/tollgate inside); cached by the action
@@ -180,6 +186,16 @@ switch_on() {
   esac
 }
 
+# Whether a true|false input is on (default false).
+switch_bool() {
+  local name="$1" value="$2"
+  case "$value" in
+    true) return 0 ;;
+    false | "") return 1 ;;
+    *) fail "$name must be true or false, not '$value'" ;;
+  esac
+}
+
 # Sets BIN to the tollgate binary to use, installing it if needed.
 install() {
   local mode="${INPUT_INSTALL:-auto}"
@@ -222,6 +238,8 @@ main() {
   if switch_on policies-from-base "${INPUT_POLICIES_FROM_BASE:-auto}"; then
     args+=(--policies-from auto)
   fi
+  if switch_bool check-run "${INPUT_CHECK_RUN:-false}"; then args+=(--github-check); fi
+  if switch_bool comment "${INPUT_COMMENT:-false}"; then args+=(--github-comment); fi
   args+=(--format github --format "sarif=$sarif" --format "json=$json")
   for p in ${INPUT_ARGS:-}; do args+=("$p"); done
   # `--` first: a file named `-c.yml` is a path, not an option.

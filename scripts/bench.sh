@@ -18,6 +18,8 @@
 # target/bench between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# As users run it: no backtrace capture requested from the environment.
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
 RUNS="${RUNS:-5}"
 N="${N:-10000}"
 CASES="${CASES:-repo precommit norepo single compose oneline waivers tools}"

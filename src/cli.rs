@@ -268,6 +268,18 @@ pub struct CheckArgs {
     /// Inline waivers the diff adds do not apply: their findings count (they are still listed).
     #[arg(long)]
     pub no_new_waivers: bool,
+    /// Create a check run `tollgate` on the head commit with the conclusion, the Markdown
+    /// summary and every finding as an annotation (GitHub API: GITHUB_TOKEN with
+    /// `checks: write`, GITHUB_REPOSITORY, GITHUB_SHA or the pull request event). Its failures
+    /// are reported on standard error and never change the exit code.
+    #[arg(long)]
+    pub github_check: bool,
+    /// Create or update one pull-request comment with the Markdown report, found again by a
+    /// hidden marker; a clean run updates it to say so (GITHUB_TOKEN with
+    /// `pull-requests: write`, GITHUB_EVENT_PATH of a pull request event). Never changes the
+    /// exit code.
+    #[arg(long)]
+    pub github_comment: bool,
     /// Exit 0 when nothing is found to check (by default "nothing to check" is an error,
     /// exit code 2: a gate that checks nothing must not pass silently).
     #[arg(long)]
@@ -303,6 +315,10 @@ pub struct BaselineArgs {
     /// conftest's --combine (as for `check`).
     #[arg(long)]
     pub combine: bool,
+    /// Read `.tollgate.yml`, the policy folders and data files as they are at REF (as `check
+    /// --policies-from` does), so the baseline holds what the base's policies find.
+    #[arg(long, value_name = "REF")]
+    pub policies_from: Option<String>,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -709,6 +725,18 @@ fn run_check(args: CheckArgs) -> i32 {
             code = 2;
         }
     }
+    if args.github_check || args.github_comment {
+        // After the exit code is decided: nothing the API does changes it.
+        let env = crate::github::Env::from_vars(&crate::git::process_env);
+        let mut publication = crate::github::publication(&ctx, &env, code);
+        publication.check_run = args.github_check;
+        publication.comment = args.github_comment;
+        crate::github::publish(&publication, &env, &mut |n| match n {
+            crate::github::Notice::Done(line) if !args.quiet => eprintln!("tollgate: {line}"),
+            crate::github::Notice::Done(_) => {}
+            crate::github::Notice::Problem(line) => eprintln!("warning: {line}"),
+        });
+    }
     if args.timings {
         let mut timings = outcome.timings.clone();
         timings.push(("report", reporting.elapsed()));
@@ -776,8 +804,10 @@ fn run_baseline(args: BaselineArgs) -> i32 {
         diff_base: None,
         new_only: false,
         changed_files: false,
-        policies_from: None,
+        policies_from: args.policies_from.clone(),
         no_new_waivers: false,
+        github_check: false,
+        github_comment: false,
         min_severity: None,
         quiet: true,
         verbose: false,
@@ -808,6 +838,13 @@ fn run_baseline(args: BaselineArgs) -> i32 {
             args.output.display()
         );
         return 2;
+    }
+    if !outcome.policy_changes.is_empty() {
+        eprintln!(
+            "note: the working tree's changes to {} are not applied: the baseline holds what the policies at {} find",
+            outcome.policy_changes.join(", "),
+            args.policies_from.as_deref().unwrap_or("the revision")
+        );
     }
     let entries = match &old {
         Some(old) => crate::baseline::prune(old, &outcome.findings),

@@ -15,6 +15,7 @@
 //! - [`git`]: the repository (diff base, changed files, files at a revision), for the diff modes;
 //! - [`app`]: setting up a run (config, policies, data); [`testing`]: `tollgate test`;
 //! - [`report`]: the output formats, which read only the model;
+//! - [`github`]: the GitHub API (check runs, the sticky pull-request comment), over the reports;
 //! - [`cli`]: the command line, on top.
 
 pub mod app;
@@ -27,6 +28,7 @@ pub mod discover;
 pub mod evaluate;
 pub mod filter;
 pub mod git;
+pub mod github;
 pub mod locate;
 pub mod model;
 pub mod named;

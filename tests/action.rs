@@ -590,3 +590,95 @@ fn pull_requests_get_new_only_and_the_base_policies_by_default() {
         stdout(&o)
     );
 }
+
+#[test]
+fn check_run_and_comment_are_off_unless_asked_for_and_pass_the_token() {
+    let r = Runner::new("api-off");
+    let mut c = r.script();
+    c.env("TOLLGATE_BIN", recording_bin(&r))
+        .env("GITHUB_EVENT_NAME", "pull_request");
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(!r.read("calls").contains("--github"), "{}", r.read("calls"));
+
+    let r = Runner::new("api-on");
+    let bin = r.file("fake-tollgate");
+    // Records the arguments, and whether the token reached tollgate (never its value).
+    std::fs::write(
+        &bin,
+        format!(
+            "#!/usr/bin/env bash\nprintf '%s token=%s\\n' \"$*\" \"${{GITHUB_TOKEN:+set}}\" >> '{}'\n",
+            r.file("calls").display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut c = r.script();
+    c.env("TOLLGATE_BIN", &bin)
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_TOKEN", "ghs_x")
+        .env("INPUT_CHECK_RUN", "true")
+        .env("INPUT_COMMENT", "true")
+        .env("INPUT_PATHS", "--github-check.yaml");
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let calls = r.read("calls");
+    let check = calls.lines().find(|l| l.starts_with("check ")).unwrap();
+    // Both flags, before `--`; a path that looks like a flag stays a path.
+    let (opts, paths) = check.split_once(" -- ").unwrap();
+    assert!(opts.contains(" --github-check "), "{check}");
+    assert!(opts.contains(" --github-comment "), "{check}");
+    assert_eq!(paths, "--github-check.yaml token=set", "{check}");
+
+    for (input, value) in [("INPUT_CHECK_RUN", "yes"), ("INPUT_COMMENT", "on")] {
+        let r = Runner::new("api-bad");
+        let mut c = r.script();
+        c.env("TOLLGATE_BIN", recording_bin(&r)).env(input, value);
+        let o = run(c);
+        assert_eq!(o.status.code(), Some(2), "{input}");
+        let name = if input == "INPUT_CHECK_RUN" {
+            "check-run"
+        } else {
+            "comment"
+        };
+        assert!(
+            stdout(&o).contains(&format!(
+                "::error title=tollgate::{name} must be true or false, not '{value}'"
+            )),
+            "{}",
+            stdout(&o)
+        );
+    }
+}
+
+#[test]
+fn action_yml_declares_the_api_inputs_off_and_passes_the_token() {
+    let yml = std::fs::read_to_string(common::repo_root().join("action.yml")).unwrap();
+    for (input, default) in [
+        ("check-run", "default: \"false\""),
+        ("comment", "default: \"false\""),
+        ("token", "default: ${{ github.token }}"),
+    ] {
+        let at = yml
+            .find(&format!("\n  {input}:\n"))
+            .unwrap_or_else(|| panic!("no input {input}"));
+        let block: String = yml[at + 1..]
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("    "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(block.contains(default), "{input}: {block}");
+    }
+    for line in [
+        "INPUT_CHECK_RUN: ${{ inputs.check-run }}",
+        "INPUT_COMMENT: ${{ inputs.comment }}",
+        "GITHUB_TOKEN: ${{ inputs.token }}",
+    ] {
+        assert!(yml.contains(line), "{line}");
+    }
+}

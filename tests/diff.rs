@@ -800,3 +800,59 @@ fn policies_from_reads_relative_config_files_at_the_revision() {
         "{v}"
     );
 }
+
+#[test]
+fn a_baseline_from_the_base_policies_holds_what_they_find() {
+    let g = Git::new("baselinefrom");
+    g.write(".tollgate.yml", "policies: [team]\n");
+    g.write("team/no_legacy.rego", NO_LEGACY);
+    g.write("deploy/legacy.yaml", &deployment("legacy"));
+    g.commit("base");
+    g.branch("feature");
+    // The branch loosens the configuration and neuters the team policy.
+    g.write(
+        ".tollgate.yml",
+        "policies: [team]\nignore: [k8s-zero-downtime-rollout]\n",
+    );
+    g.write(
+        "team/no_legacy.rego",
+        &NO_LEGACY.replace("input.metadata.name == \"legacy\"", "false"),
+    );
+    let rules = |text: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(text).unwrap();
+        let mut r: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["rule"].as_str().unwrap().to_string())
+            .collect();
+        r.sort();
+        r
+    };
+    let baseline = g.s.path().join(".tollgate-baseline.json");
+    // From the working tree: the loosened policies find nothing.
+    let o = g.run(&["baseline"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(rules(&std::fs::read_to_string(&baseline).unwrap()).is_empty());
+    // From main: both findings, and a note that the working tree's changes are not applied.
+    let o = g.run(&["baseline", "--policies-from", "main"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        rules(&std::fs::read_to_string(&baseline).unwrap()),
+        vec!["k8s-zero-downtime-rollout", "no-legacy"]
+    );
+    assert!(stdout(&o).contains("with 2 entries"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains(
+            "note: the working tree's changes to .tollgate.yml, team/no_legacy.rego are not applied: the baseline holds what the policies at main find"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // An unknown revision: exit 2, and no baseline written.
+    std::fs::remove_file(&baseline).unwrap();
+    let o = g.run(&["baseline", "--policies-from", "nosuchbranch"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--policies-from"), "{}", stderr(&o));
+    assert!(!baseline.exists());
+}
