@@ -647,6 +647,12 @@ fn run_check(args: CheckArgs) -> i32 {
         quiet: args.quiet,
     };
     let mut code = outcome.exit_code(fail_on.level());
+    // Errors first: standard output then ends with the findings and the summary.
+    if let Err(e) = report::emit_errors(&specs, &ctx) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            code = 2;
+        }
+    }
     for spec in &specs {
         if let Err(e) = report::emit(spec, &ctx) {
             // A reader that stopped reading (`check | head`) is not a failure of the run.
