@@ -260,6 +260,11 @@ pub struct CheckArgs {
     /// `trivy`, `coverage`; by default its content decides.
     #[arg(long, value_name = "KIND")]
     pub stdin_kind: Option<String>,
+    /// Append `findings=N` and `errors=N` (the JSON summary's counts: findings no waiver
+    /// covers, policy and configuration errors) to FILE, in GitHub's step output format
+    /// (`--github-output "$GITHUB_OUTPUT"`), whatever the formats.
+    #[arg(long, value_name = "FILE")]
+    pub github_output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -668,6 +673,15 @@ fn run_check(args: CheckArgs) -> i32 {
             code = 2;
         }
     }
+    if let Some(path) = &args.github_output {
+        if let Err(e) = report::github::append_step_outputs(path, &ctx) {
+            eprintln!(
+                "error: cannot write the step outputs to {}: {e}",
+                path.display()
+            );
+            code = 2;
+        }
+    }
     code
 }
 
@@ -694,6 +708,7 @@ fn run_baseline(args: BaselineArgs) -> i32 {
         no_locate: false,
         allow_empty: true,
         stdin_kind: None,
+        github_output: None,
     };
     let old = if args.prune {
         match crate::baseline::read(&args.output) {
