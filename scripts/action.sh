@@ -226,8 +226,10 @@ main() {
 
   cd "${GITHUB_WORKSPACE:-$PWD}"
   local sarif="${INPUT_SARIF_FILE:-tollgate.sarif}"
-  local json
-  json=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/tollgate-json.XXXXXX")
+  # tollgate writes `findings` and `errors` to the outputs file itself (--github-output):
+  # nothing here parses its reports.
+  local outputs
+  outputs=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/tollgate-outputs.XXXXXX")
   local -a args=(check)
   set -f # inputs are split on whitespace, never globbed
   local p
@@ -240,7 +242,7 @@ main() {
   fi
   if switch_bool check-run "${INPUT_CHECK_RUN:-false}"; then args+=(--github-check); fi
   if switch_bool comment "${INPUT_COMMENT:-false}"; then args+=(--github-comment); fi
-  args+=(--format github --format "sarif=$sarif" --format "json=$json")
+  args+=(--format github --format "sarif=$sarif" --github-output "$outputs")
   for p in ${INPUT_ARGS:-}; do args+=("$p"); done
   # `--` first: a file named `-c.yml` is a path, not an option.
   args+=(--)
@@ -250,14 +252,16 @@ main() {
   local code=0
   "$BIN" "${args[@]}" || code=$?
 
-  local findings="" errors=""
-  if [ -s "$json" ]; then
-    # The JSON report is pretty-printed: its summary counts are the only numeric
-    # "findings" and "errors" members.
-    findings=$(sed -n 's/^ *"findings": \([0-9][0-9]*\),\{0,1\}$/\1/p' "$json" | tail -n1)
-    errors=$(sed -n 's/^ *"errors": \([0-9][0-9]*\),\{0,1\}$/\1/p' "$json" | tail -n1)
-  fi
-  rm -f "$json"
+  # `findings=N` and `errors=N`, as tollgate wrote them (nothing when it stopped before
+  # reporting, e.g. on a usage error): passed on as they are, read back only for the log.
+  local findings="" errors="" line
+  while IFS= read -r line; do
+    case "$line" in
+      findings=[0-9]*) findings="${line#findings=}" ;;
+      errors=[0-9]*) errors="${line#errors=}" ;;
+    esac
+  done <"$outputs"
+  rm -f "$outputs"
   set_output findings "$findings"
   set_output errors "$errors"
   if [ -f "$sarif" ]; then

@@ -292,6 +292,11 @@ pub struct CheckArgs {
     /// (with -v, also which files were read).
     #[arg(long)]
     pub timings: bool,
+    /// Append `findings=N` and `errors=N` (the JSON summary's counts: findings no waiver
+    /// covers, policy and configuration errors) to FILE, in GitHub's step output format
+    /// (`--github-output "$GITHUB_OUTPUT"`), whatever the formats.
+    #[arg(long, value_name = "FILE")]
+    pub github_output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -709,6 +714,12 @@ fn run_check(args: CheckArgs) -> i32 {
         quiet: args.quiet,
     };
     let mut code = outcome.exit_code(fail_on.level());
+    // Errors first: standard output then ends with the findings and the summary.
+    if let Err(e) = report::emit_errors(&specs, &ctx) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            code = 2;
+        }
+    }
     let reporting = std::time::Instant::now();
     for spec in &specs {
         if let Err(e) = report::emit(spec, &ctx) {
@@ -722,6 +733,15 @@ fn run_check(args: CheckArgs) -> i32 {
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| "standard output".into());
             eprintln!("error: cannot write the report to {to}: {e}");
+            code = 2;
+        }
+    }
+    if let Some(path) = &args.github_output {
+        if let Err(e) = report::github::append_step_outputs(path, &ctx) {
+            eprintln!(
+                "error: cannot write the step outputs to {}: {e}",
+                path.display()
+            );
             code = 2;
         }
     }
@@ -815,6 +835,7 @@ fn run_baseline(args: BaselineArgs) -> i32 {
         allow_empty: true,
         stdin_kind: None,
         timings: false,
+        github_output: None,
     };
     let old = if args.prune {
         match crate::baseline::read(&args.output) {

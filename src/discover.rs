@@ -1,11 +1,14 @@
 //! Discovery: a gitignore-aware walk (ripgrep's `ignore` crate) that classifies files by name
-//! with the registry of kinds (`crate::source::claim`). Reports that CI writes into ignored folders (`coverage/`, …) are found
+//! with the registry of kinds (`crate::source::claim`). Inside a git repository, files git tracks
+//! are candidates whatever the ignore files say (read from the index once: `Tracked`); the
+//! config's `exclude` and the always-skipped folders still apply. Reports that CI writes into
+//! ignored folders (`coverage/`, …) are found
 //! by a second walk that matches only the report globs and skips `node_modules/`, `target/` and
 //! `.git/`.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::WalkBuilder;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::model::{Diagnostic, Kind};
@@ -165,6 +168,7 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
     // through a link is shown at its own path.
     let mut linked: Vec<Candidate> = Vec::new();
     let mut errors = Vec::new();
+    let mut tracked = Tracked::default();
     let mut report_set = GlobSetBuilder::new();
     for g in &opts.report_globs {
         match Glob::new(g) {
@@ -231,7 +235,10 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
             ));
             continue;
         }
-        // Pass 1: everything not ignored.
+        // Pass 1: everything not ignored. The files it yields are remembered (cheaply, as
+        // walked) so that pass 3 finds the tracked files the ignore rules hid.
+        let tracked = tracked.under(&repo, root);
+        let mut walked: HashSet<PathBuf> = HashSet::new();
         let walker = WalkBuilder::new(root)
             .hidden(false)
             .git_ignore(true)
@@ -249,27 +256,19 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
                         continue;
                     }
                     let path = e.into_path();
-                    let claim = opts.forced_claim(&path).or_else(|| source::claim(&path));
-                    if link {
-                        if excluded(&path) {
-                            continue;
-                        }
-                        symlink_candidate(&path, &repo, claim, &mut linked);
-                        continue;
+                    if !tracked.is_empty() {
+                        walked.insert(path.clone());
                     }
-                    let Some(claim) = claim else {
-                        continue;
-                    };
-                    if excluded(&path) || !seen.insert(identity(&path)) {
-                        continue;
-                    }
-                    out.insert(Candidate {
-                        display: display_path(&path),
+                    walked_candidate(
                         path,
-                        claim,
-                        explicit: false,
-                        refused: None,
-                    });
+                        link,
+                        opts,
+                        &excluded,
+                        &repo,
+                        &mut seen,
+                        &mut out,
+                        &mut linked,
+                    );
                 }
                 Err(e) => errors.push(Diagnostic::new(format!("while walking: {e}"))),
             }
@@ -311,6 +310,32 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
                 refused: None,
             });
         }
+        // Pass 3: in a git repository, a tracked file is checked whatever the ignore files say
+        // (GitHub runs a force-added workflow that `.gitignore` matches); the config's
+        // `exclude` and the always-skipped folders still apply. Untracked ignored files stay
+        // ignored.
+        for path in tracked {
+            if walked.contains(&path) {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue; // deleted in the working tree
+            };
+            let link = meta.file_type().is_symlink();
+            if !link && !meta.is_file() {
+                continue;
+            }
+            walked_candidate(
+                path,
+                link,
+                opts,
+                &excluded,
+                &repo,
+                &mut seen,
+                &mut out,
+                &mut linked,
+            );
+        }
     }
     for c in linked {
         let key = if c.refused.is_some() {
@@ -324,6 +349,118 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> (Vec<Candidate>, V
         }
     }
     (out.into_iter().collect(), errors)
+}
+
+/// A file met in a walk (or tracked by git): a candidate when a kind claims its name and the
+/// config does not exclude it, once per real file; a symlink goes through [`symlink_candidate`].
+#[allow(clippy::too_many_arguments)]
+fn walked_candidate(
+    path: PathBuf,
+    link: bool,
+    opts: &DiscoverOptions,
+    excluded: &dyn Fn(&Path) -> bool,
+    repo: &Path,
+    seen: &mut BTreeSet<PathBuf>,
+    out: &mut BTreeSet<Candidate>,
+    linked: &mut Vec<Candidate>,
+) {
+    let claim = opts.forced_claim(&path).or_else(|| source::claim(&path));
+    if link {
+        if !excluded(&path) {
+            symlink_candidate(&path, repo, claim, linked);
+        }
+        return;
+    }
+    let Some(claim) = claim else {
+        return;
+    };
+    if excluded(&path) || !seen.insert(identity(&path)) {
+        return;
+    }
+    out.insert(Candidate {
+        display: display_path(&path),
+        path,
+        claim,
+        explicit: false,
+        refused: None,
+    });
+}
+
+/// The files git tracks, per repository, read from the index once per run (no status walk).
+/// Outside a git repository nothing is read.
+#[derive(Default)]
+struct Tracked {
+    /// Working tree root (canonical) -> tracked paths relative to it; an empty list when the
+    /// index cannot be read (then the ignore files decide, as before).
+    by_repo: HashMap<PathBuf, Vec<PathBuf>>,
+}
+
+impl Tracked {
+    /// The tracked files under the walked folder `root` of the repository at `repo` (the
+    /// result of [`crate::confined::repository_root`]), as the walker would name them
+    /// (`root` joined with the path below it), minus those in always-skipped folders.
+    fn under(&mut self, repo: &Path, root: &Path) -> Vec<PathBuf> {
+        if !repo.join(".git").exists() {
+            return Vec::new();
+        }
+        let files = self
+            .by_repo
+            .entry(repo.to_path_buf())
+            .or_insert_with(|| index_paths(repo));
+        if files.is_empty() {
+            return Vec::new();
+        }
+        let Ok(root_abs) = std::fs::canonicalize(root) else {
+            return Vec::new();
+        };
+        let Ok(below) = root_abs.strip_prefix(repo) else {
+            return Vec::new();
+        };
+        files
+            .iter()
+            .filter_map(|f| f.strip_prefix(below).ok())
+            .filter(|rel| {
+                let mut dirs = rel.components();
+                dirs.next_back(); // the file's own name
+                !dirs.any(|c| ALWAYS_SKIPPED.iter().any(|s| c.as_os_str() == *s))
+            })
+            .map(|rel| root.join(rel))
+            .collect()
+    }
+}
+
+/// The paths of the index of the repository whose working tree is `workdir` (files and
+/// symlinks; submodules and conflicted duplicates left out). Empty when it cannot be read.
+fn index_paths(workdir: &Path) -> Vec<PathBuf> {
+    let Ok(repo) = git2::Repository::open_ext(
+        workdir,
+        git2::RepositoryOpenFlags::NO_SEARCH,
+        std::iter::empty::<&std::ffi::OsStr>(),
+    ) else {
+        return Vec::new();
+    };
+    let Ok(index) = repo.index() else {
+        return Vec::new();
+    };
+    const GITLINK: u32 = 0o160000;
+    let mut paths: Vec<PathBuf> = index
+        .iter()
+        .filter(|e| e.mode & 0o170000 != GITLINK)
+        .map(|e| bytes_path(&e.path))
+        .collect();
+    paths.dedup();
+    paths
+}
+
+#[cfg(unix)]
+fn bytes_path(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn bytes_path(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
 /// The candidate a walk of `roots` would give for `path` (a file that need not exist: the diff

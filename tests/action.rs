@@ -167,6 +167,118 @@ fn policy_errors_exit_2_with_an_error_count() {
     assert_eq!(r.outputs()["exit-code"], "2");
 }
 
+/// The outputs action.yml declares: each `name:` under `outputs:` with the value the check step
+/// sets under the same name.
+fn declared_outputs() -> Vec<String> {
+    let yml = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
+    let mut names = Vec::new();
+    let mut inside = false;
+    let mut current: Option<String> = None;
+    for line in yml.lines() {
+        if !line.starts_with(' ') && !line.is_empty() {
+            inside = line == "outputs:";
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        if let Some(name) = line
+            .strip_prefix("  ")
+            .filter(|l| !l.starts_with(' '))
+            .and_then(|l| l.strip_suffix(':'))
+        {
+            current = Some(name.to_string());
+        } else if let Some(value) = line.trim().strip_prefix("value: ") {
+            let name = current.take().expect("a value under an output");
+            assert_eq!(
+                value,
+                format!("${{{{ steps.check.outputs.{name} }}}}"),
+                "output {name}"
+            );
+            names.push(name);
+        }
+    }
+    names.sort();
+    names
+}
+
+#[test]
+fn every_output_the_script_sets_is_declared_by_the_action() {
+    let declared = declared_outputs();
+    assert!(declared.contains(&"exit-code".to_string()), "{declared:?}");
+    for (name, setup) in [
+        ("violations", None),
+        (
+            "broken-policy",
+            Some("package broken\n\ndeny contains x if {\n"),
+        ),
+    ] {
+        let r = Runner::new(&format!("outputs-{name}"));
+        if let Some(text) = setup {
+            std::fs::write(r.workspace().join("policies/broken.rego"), text).unwrap();
+        }
+        let o = run(r.prebuilt());
+        assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
+        // Each output once, and exactly the declared ones.
+        let lines = r.read("output");
+        let mut written: Vec<String> = lines
+            .lines()
+            .map(|l| l.split_once('=').unwrap().0.to_string())
+            .collect();
+        written.sort();
+        assert_eq!(written, declared, "{lines}");
+    }
+}
+
+#[test]
+fn tollgate_writes_the_step_outputs_itself() {
+    let r = Runner::new("github-output");
+    let ws = r.workspace();
+    std::fs::write(r.file("out"), "earlier=step\n").unwrap();
+    let args = |extra: &[&str]| {
+        let mut a = vec!["check", "--no-builtin", "-p", "policies", "-f", "json"];
+        a.extend_from_slice(extra);
+        run_in(&ws, &a)
+    };
+    let out_file = r.file("out");
+    let out = out_file.to_str().unwrap();
+    let o = args(&["--github-output", out]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let summary = &json(&o)["summary"];
+    // Appended after what an earlier step wrote; the counts are the JSON summary's.
+    assert_eq!(
+        r.read("out"),
+        format!(
+            "earlier=step\nfindings={}\nerrors={}\n",
+            summary["findings"], summary["errors"]
+        )
+    );
+    assert_eq!(summary["findings"], 7);
+    // With policy errors and a waiver-free run: the same two lines, counted.
+    std::fs::write(
+        ws.join("policies/broken.rego"),
+        "package broken\n\ndeny contains x if {\n",
+    )
+    .unwrap();
+    std::fs::remove_file(r.file("out")).unwrap();
+    let o = args(&["--github-output", out]);
+    assert_eq!(o.status.code(), Some(2));
+    let summary = &json(&o)["summary"];
+    assert_eq!(summary["errors"], 1);
+    assert_eq!(r.read("out"), "findings=7\nerrors=1\n");
+    // A file that cannot be written is an error, exit 2, never a silent pass.
+    let o = args(&[
+        "--github-output",
+        ws.join("no/such/dir/out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot write the step outputs"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 // --- installing: the released binary, its checksum, the fallback -----------------------------
 
 /// A loopback HTTP server serving `files` (path → body) and 404 for anything else; records the

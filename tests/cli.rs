@@ -454,3 +454,94 @@ fn a_finding_on_a_minified_line_is_located_without_echoing_the_line() {
         "a 700-character line is not echoed: {out}"
     );
 }
+
+/// Policy and configuration errors: human and concise print them on standard error, once,
+/// whatever formats are asked for, and keep standard output for findings and the summary;
+/// machine formats keep them in their own error channel and leave standard error alone.
+#[test]
+fn errors_go_to_standard_error_once_and_findings_to_standard_output() {
+    let s = repo("error-streams");
+    s.write(".tollgate.yml", "selct: [kubernetes]\n");
+    s.write(
+        "policy/broken.rego",
+        "package team.broken\n\ndeny contains msg if {\n",
+    );
+    let config_error = "unknown key `selct`";
+    let policy_error = "policy/broken.rego";
+    let finding = "container api uses :latest";
+    let args = |extra: &[&str]| {
+        let mut a = vec!["check", "-p", "policy", "--select", "image-pinned"];
+        a.extend_from_slice(extra);
+        run_in(s.path(), &a)
+    };
+    let count = |text: &str, what: &str| text.matches(what).count();
+    for format in ["human", "concise"] {
+        let o = args(&["-f", format]);
+        assert_eq!(o.status.code(), Some(2), "{format}: {}", stderr(&o));
+        let (out, err) = (stdout(&o), stderr(&o));
+        assert_eq!(count(&out, finding), 1, "{format} stdout: {out}");
+        assert_eq!(count(&out, config_error), 0, "{format} stdout: {out}");
+        assert_eq!(count(&out, "error[tollgate]"), 0, "{format} stdout: {out}");
+        assert_eq!(count(&err, config_error), 1, "{format} stderr: {err}");
+        assert!(count(&err, policy_error) >= 1, "{format} stderr: {err}");
+        assert_eq!(count(&err, finding), 0, "{format} stderr: {err}");
+    }
+    // The human summary still counts the errors, on standard output.
+    let o = args(&[]);
+    assert!(
+        stdout(&o).contains("policy or configuration errors;"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).lines().all(|l| l.starts_with("error: ")),
+        "{}",
+        stderr(&o)
+    );
+    // Quiet still reports errors.
+    let o = args(&["-q"]);
+    assert_eq!(count(&stderr(&o), config_error), 1, "{}", stderr(&o));
+    // JSON: the errors are in `errors`, standard error stays empty.
+    let o = args(&["-f", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "");
+    let v = json(&o);
+    let messages: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages.iter().filter(|m| m.contains(config_error)).count(),
+        1,
+        "{v:#}"
+    );
+    // Human and concise to files beside JSON on standard output: the errors once on standard
+    // error, in the first of them's words, and in neither file.
+    let o = args(&[
+        "-f",
+        "json",
+        "-f",
+        "concise=out/c.txt",
+        "-f",
+        "human=out/h.txt",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(count(&err, config_error), 1, "{err}");
+    assert!(err.contains("error[tollgate]"), "{err}");
+    assert_eq!(
+        json(&o)["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["message"].as_str().unwrap().contains(config_error))
+            .count(),
+        1
+    );
+    for f in ["out/c.txt", "out/h.txt"] {
+        let text = std::fs::read_to_string(s.path().join(f)).unwrap();
+        assert_eq!(count(&text, finding), 1, "{f}: {text}");
+        assert_eq!(count(&text, config_error), 0, "{f}: {text}");
+    }
+}

@@ -1189,3 +1189,89 @@ fn wrongly_typed_settings_are_located_errors() {
         .iter()
         .any(|(r, _, _)| r == "coverage-threshold"));
 }
+
+/// Item 6: inside a git repository every tracked file is a candidate whatever `.gitignore` says
+/// (GitHub runs a force-added workflow); untracked ignored files stay ignored, and the config's
+/// `exclude` and the always-skipped folders (`node_modules/`, …) still win over tracking.
+#[test]
+fn tracked_files_are_checked_whatever_gitignore_says() {
+    let s = Scratch::new("h6");
+    let wf = |name: &str| {
+        format!("name: {name}\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo {name}\n")
+    };
+    let deploy = |name: &str| DEPLOY.replace("name: api", &format!("name: {name}"));
+    s.write(
+        ".gitignore",
+        ".github/\ndeploy/generated/\nexcluded/\nnode_modules/\ngone.yml\n",
+    );
+    s.write(".tollgate.yml", "exclude: [\"excluded/**\"]\n");
+    s.write(
+        "policy/p.rego",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  input.on == \"push\"\n  msg := sprintf(\"workflow %s\", [input.name])\n}\n\ndeny contains msg if {\n  input.kind == \"Deployment\"\n  msg := sprintf(\"deployment %s\", [input.metadata.name])\n}\n",
+    );
+    s.write(".github/workflows/ci.yml", &wf("forced"));
+    s.write(".github/workflows/local.yml", &wf("untracked"));
+    s.write("deploy/generated/app.yml", &deploy("forced-deep"));
+    s.write("deploy/generated/tmp.yml", &deploy("untracked-deep"));
+    s.write("excluded/wf.yml", &deploy("excluded"));
+    s.write("node_modules/pkg/wf.yml", &deploy("node-modules"));
+    s.write("plain.yml", &deploy("plain"));
+    s.write("gone.yml", &deploy("gone"));
+    let repo = git2::Repository::init(s.path()).unwrap();
+    let mut index = repo.index().unwrap();
+    // `add_path` adds whatever the ignore rules say, as `git add -f` does.
+    for f in [
+        ".gitignore",
+        ".tollgate.yml",
+        "policy/p.rego",
+        ".github/workflows/ci.yml",
+        "deploy/generated/app.yml",
+        "excluded/wf.yml",
+        "node_modules/pkg/wf.yml",
+        "plain.yml",
+        "gone.yml",
+    ] {
+        index.add_path(std::path::Path::new(f)).unwrap();
+    }
+    index.write().unwrap();
+    // Tracked, ignored, then deleted from the working tree: nothing to read, no error.
+    std::fs::remove_file(s.path().join("gone.yml")).unwrap();
+    let names = |args: &[&str]| {
+        let mut all = vec!["check", "-f", "json", "--no-builtin", "--policy", "policy"];
+        all.extend_from_slice(args);
+        let o = run_in(s.path(), &all);
+        assert_eq!(o.status.code(), Some(1), "{}", all_output(&o));
+        let v = json(&o);
+        assert_eq!(v["errors"].as_array().map(Vec::len), Some(0), "{v}");
+        let mut found: Vec<(String, String)> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["file"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let row = |f: &str, m: &str| (f.to_string(), m.to_string());
+    assert_eq!(
+        names(&[]),
+        vec![
+            row(".github/workflows/ci.yml", "workflow forced"),
+            row("deploy/generated/app.yml", "deployment forced-deep"),
+            row("plain.yml", "deployment plain"),
+        ]
+    );
+    // A walked folder below the root reads the same index.
+    assert_eq!(
+        names(&["deploy"]),
+        vec![row("deploy/generated/app.yml", "deployment forced-deep")]
+    );
+    // Outside git the ignore files decide, as before.
+    std::fs::remove_dir_all(s.path().join(".git")).unwrap();
+    assert_eq!(names(&[]), vec![row("plain.yml", "deployment plain")]);
+}

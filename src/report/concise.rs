@@ -1,7 +1,7 @@
 //! `--format concise`: one line a finding, `file:line:col: severity[rule] message`, for editors'
 //! problem matchers and grep. Waived findings are left out; line breaks in messages become
-//! spaces. Policy and configuration errors follow as `file:line:col: error[tollgate] message`
-//! (as much of the location as is known).
+//! spaces. Policy and configuration errors go to standard error as
+//! `file:line:col: error[tollgate] message` (as much of the location as is known).
 
 use std::fmt::Write as _;
 
@@ -31,6 +31,11 @@ impl Report for Concise {
                 one_line(&f.message)
             );
         }
+        out
+    }
+
+    fn render_errors(&self, ctx: &Context<'_>) -> Option<String> {
+        let mut out = String::new();
         for d in &ctx.outcome.errors {
             let at = match (&d.file, d.line, d.column) {
                 (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}: "),
@@ -39,6 +44,6 @@ impl Report for Concise {
             };
             let _ = writeln!(out, "{at}error[tollgate] {}", one_line(&d.message));
         }
-        out
+        Some(out)
     }
 }

@@ -204,6 +204,27 @@ pub fn append_step_summary(ctx: &Context<'_>) -> std::io::Result<bool> {
     Ok(true)
 }
 
+/// The step outputs tollgate sets itself (`name=value` lines for `GITHUB_OUTPUT`): the counts
+/// of the JSON summary, `findings` (no waiver covers them) and `errors` (policy and
+/// configuration).
+pub fn step_outputs(ctx: &Context<'_>) -> String {
+    let o = ctx.outcome;
+    format!(
+        "findings={}\nerrors={}\n",
+        o.active().count(),
+        o.errors.len()
+    )
+}
+
+/// Appends [`step_outputs`] to `path` (GitHub's `GITHUB_OUTPUT` file, created if missing).
+pub fn append_step_outputs(path: &std::path::Path, ctx: &Context<'_>) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(step_outputs(ctx).as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! `--format human`: compiler-style diagnostics with the offending span underlined
-//! (rendered by `annotate-snippets`, rustc's own renderer).
+//! (rendered by `annotate-snippets`, rustc's own renderer) on standard output; policy and
+//! configuration errors go to standard error (`Report::render_errors`).
 
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
@@ -133,6 +134,14 @@ fn render_finding(ctx: &Context<'_>, f: &Finding, renderer: &Renderer) -> String
 }
 
 impl Report for Human {
+    fn render_errors(&self, ctx: &Context<'_>) -> Option<String> {
+        let mut out = String::new();
+        for e in &ctx.outcome.errors {
+            let _ = writeln!(out, "error: {e}");
+        }
+        Some(out)
+    }
+
     fn render(&self, ctx: &Context<'_>) -> String {
         let renderer = if ctx.color {
             Renderer::styled()
@@ -144,9 +153,6 @@ impl Report for Human {
         for f in ctx.outcome.active() {
             out.push_str(&render_finding(ctx, f, &renderer));
             out.push_str("\n\n");
-        }
-        for e in &ctx.outcome.errors {
-            let _ = writeln!(out, "error: {e}");
         }
         if ctx.quiet {
             return out;

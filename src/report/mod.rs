@@ -40,6 +40,13 @@ impl Context<'_> {
 /// An output format.
 pub trait Report {
     fn render(&self, ctx: &Context<'_>) -> String;
+    /// The policy and configuration errors, for standard error, when the format has no error
+    /// channel of its own (human, concise): `render` then leaves them out, so that standard
+    /// output holds only findings and the summary. Machine formats keep them in their own
+    /// channel (JSON `errors`, SARIF notifications, …) and return `None`.
+    fn render_errors(&self, _ctx: &Context<'_>) -> Option<String> {
+        None
+    }
 }
 
 /// The output formats.
@@ -119,6 +126,25 @@ impl std::str::FromStr for FormatSpec {
             })?;
         Ok(FormatSpec { format, path })
     }
+}
+
+/// Writes the policy and configuration errors to standard error once for the whole run, in the
+/// words of the first format in `specs` that reports them there (human, concise): two such
+/// formats never print them twice, and machine formats keep theirs in their own channel.
+pub fn emit_errors(specs: &[FormatSpec], ctx: &Context<'_>) -> std::io::Result<()> {
+    let Some(text) = specs
+        .iter()
+        .find_map(|s| s.format.report().render_errors(ctx))
+    else {
+        return Ok(());
+    };
+    if text.is_empty() {
+        return Ok(());
+    }
+    let text = commands::for_output(&text, Escape::Plain);
+    let mut err = std::io::stderr().lock();
+    err.write_all(text.as_bytes())?;
+    err.flush()
 }
 
 /// Renders `spec` to its destination (stdout or a file, whose folder is created). The `github`
