@@ -711,7 +711,11 @@ fn check_run_and_comment_are_off_unless_asked_for_and_pass_the_token() {
         .env("GITHUB_EVENT_NAME", "pull_request");
     let o = run(c);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    assert!(!r.read("calls").contains("--github"), "{}", r.read("calls"));
+    let calls = r.read("calls");
+    assert!(
+        !calls.contains("--github-check") && !calls.contains("--github-comment"),
+        "{calls}"
+    );
 
     let r = Runner::new("api-on");
     let bin = r.file("fake-tollgate");
