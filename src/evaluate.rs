@@ -119,8 +119,26 @@ pub fn evaluate_some<'p>(
                 .filter(|(_, d)| rules[0].applies_to(d.kind))
                 .map(|(i, d)| project_entry(d, value_of(i)))
                 .collect();
+            // `files`: each file's positions in `documents`, so that rules group by file in
+            // linear time (a comprehension per file over every document is quadratic).
+            let mut files: BTreeMap<regorus::Value, Vec<regorus::Value>> = BTreeMap::new();
+            for (pos, d) in docs
+                .iter()
+                .filter(|d| rules[0].applies_to(d.kind))
+                .enumerate()
+            {
+                files
+                    .entry(regorus::Value::from(d.path()))
+                    .or_default()
+                    .push(regorus::Value::from(pos as u64));
+            }
+            let files: BTreeMap<regorus::Value, regorus::Value> = files
+                .into_iter()
+                .map(|(k, v)| (k, regorus::Value::from(v)))
+                .collect();
             let mut input = BTreeMap::new();
             input.insert("documents".into(), regorus::Value::from(listed));
+            input.insert("files".into(), regorus::Value::from(files));
             engine.set_input(regorus::Value::from(input));
             for rule in rules {
                 match policy::evaluate(&mut engine, rule) {

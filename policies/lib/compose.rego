@@ -41,8 +41,27 @@ stacks := s if {
 	is_array(s)
 } else := [[f] | some f in compose_files]
 
-# file_docs[file]: the compose documents of a file.
-file_docs[f] := {doc | some doc in compose_docs; doc.file == f} if some f in compose_files
+# file_docs[file]: the compose documents of a file; through `input.files` (each file's
+# positions in input.documents) when tollgate gives it, which is linear, where a comprehension
+# per file over every document is quadratic.
+file_docs[f] := {doc |
+	some i in positions[f]
+	doc := input.documents[i]
+	doc.kind == "compose"
+	is_object(doc.content)
+} if {
+	by_position
+	some f in compose_files
+}
+
+file_docs[f] := {doc | some doc in compose_docs; doc.file == f} if {
+	not by_position
+	some f in compose_files
+}
+
+positions := object.get(input, "files", {})
+
+by_position if count(positions) > 0
 
 # stacks_of(file): the stacks a file is part of (at least itself). Rules are cached and
 # functions are not: the stacks of every file are computed once, in file_stacks.
@@ -51,7 +70,24 @@ stacks_of(file) := s if {
 	count(s) > 0
 } else := [[file]]
 
-file_stacks[f] := [st | some st in stacks; f in st] if some f in compose_files
+# Through data.tollgate.compose.of (each file's stack indices) when tollgate gives it.
+file_stacks[f] := [stacks[i] | some i in data.tollgate.compose.of[f]] if {
+	indexed
+	some f in compose_files
+}
+
+file_stacks[f] := [st | some st in stacks; f in st] if {
+	not indexed
+	some f in compose_files
+}
+
+# The index applies to data.tollgate.compose.stacks as tollgate computed them (a test that
+# replaces the stacks without an index uses the comprehension).
+indexed if {
+	is_array(data.tollgate.compose.stacks)
+	is_object(data.tollgate.compose.of)
+	count(data.tollgate.compose.of) > 0
+}
 
 # stack_docs(stack): the compose documents of the files of a stack (computed once per stack).
 stack_docs(stack) := d if {

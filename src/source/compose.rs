@@ -327,7 +327,14 @@ pub fn stack_data(docs: &[Document], declared: &[Vec<String>]) -> Value {
             .or_insert_with(|| d.value.clone());
     }
     let stacks = stacks_with(&files, declared, &read_env);
-    serde_json::json!({ "stacks": stacks })
+    // `of`: the stacks (indices) each file is part of, for rules to look up in linear time.
+    let mut of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, st) in stacks.iter().enumerate() {
+        for f in st {
+            of.entry(f.as_str()).or_default().push(i);
+        }
+    }
+    serde_json::json!({ "stacks": stacks, "of": of })
 }
 
 #[cfg(test)]
