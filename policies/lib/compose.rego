@@ -24,9 +24,11 @@ doc_folders := [[folder(doc.file), doc] | some doc in compose_docs]
 
 # docs_by_folder: folder -> the compose documents in it.
 docs_by_folder[dir] := {doc | some p in doc_folders; p[0] == dir; doc := p[1]} if {
-	some q in doc_folders
-	dir := q[0]
+	some dir in folders
 }
+
+# folders: the distinct folders of the compose documents (each folder's set is built once).
+folders := {p[0] | some p in doc_folders}
 
 # ---------------------------------------------------------------------------------------------
 # Stacks
@@ -63,23 +65,21 @@ positions := object.get(input, "files", {})
 
 by_position if count(positions) > 0
 
-# stacks_of(file): the stacks a file is part of (at least itself). Rules are cached and
-# functions are not: the stacks of every file are computed once, in file_stacks.
+# stacks_of(file): the stacks a file is part of (at least itself): looked up in
+# data.tollgate.compose.of when tollgate gives it (a partial rule looked up by key was
+# re-evaluated per lookup over every stack: quadratic), else computed once, in file_stacks.
 stacks_of(file) := s if {
+	indexed
+	s := [stacks[i] | some i in data.tollgate.compose.of[file]]
+	count(s) > 0
+} else := s if {
+	not indexed
 	s := file_stacks[file]
 	count(s) > 0
 } else := [[file]]
 
-# Through data.tollgate.compose.of (each file's stack indices) when tollgate gives it.
-file_stacks[f] := [stacks[i] | some i in data.tollgate.compose.of[f]] if {
-	indexed
-	some f in compose_files
-}
-
-file_stacks[f] := [st | some st in stacks; f in st] if {
-	not indexed
-	some f in compose_files
-}
+# Without the index (a unit test that replaces the stacks): every file's stacks, once.
+file_stacks[f] := [st | some st in stacks; f in st] if some f in compose_files
 
 # The index applies to data.tollgate.compose.stacks as tollgate computed them (a test that
 # replaces the stacks without an index uses the comprehension).
@@ -89,15 +89,9 @@ indexed if {
 	count(data.tollgate.compose.of) > 0
 }
 
-# stack_docs(stack): the compose documents of the files of a stack (computed once per stack).
-stack_docs(stack) := d if {
-	d := docs_of_stack[concat("\n", stack)]
-} else := docs_of_files(stack)
-
-docs_of_stack[k] := docs_of_files(st) if {
-	some st in stacks
-	k := concat("\n", st)
-}
+# stack_docs(stack): the compose documents of the files of a stack (a stack is a few files, each
+# looked up in file_docs).
+stack_docs(stack) := docs_of_files(stack)
 
 docs_of_files(files) := {doc | some f in files; some doc in object.get(file_docs, f, set())}
 
