@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use crate::app::{self, PolicyOptions};
 use crate::check::{self, CheckOptions};
-use crate::config::{self, Config};
+use crate::config::{self, Config, FailOn};
 use crate::model::{catalog, Severity};
 use crate::report::{self, Format, FormatSpec};
 use crate::testing::{self, Status, TestOptions};
@@ -164,36 +164,6 @@ impl MinSeverity {
             MinSeverity::Error => Severity::Error,
             MinSeverity::Warning => Severity::Warning,
             MinSeverity::Note => Severity::Note,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Error,
-    Warning,
-    Note,
-    Never,
-}
-
-impl FailOn {
-    pub fn level(self) -> Option<Severity> {
-        match self {
-            FailOn::Error => Some(Severity::Error),
-            FailOn::Warning => Some(Severity::Warning),
-            FailOn::Note => Some(Severity::Note),
-            FailOn::Never => None,
-        }
-    }
-}
-
-impl From<config::FailOn> for FailOn {
-    fn from(f: config::FailOn) -> FailOn {
-        match f {
-            config::FailOn::Error => FailOn::Error,
-            config::FailOn::Warning => FailOn::Warning,
-            config::FailOn::Note => FailOn::Note,
-            config::FailOn::Never => FailOn::Never,
         }
     }
 }
@@ -685,7 +655,7 @@ fn check_outcome(args: &CheckArgs) -> (CheckRun, Option<FailOn>) {
             eprintln!("tollgate: checked {file} ({})", kinds.join(", "));
         }
     }
-    let fail_on = args.fail_on.or(cfg.fail_on.map(FailOn::from));
+    let fail_on = args.fail_on.or(cfg.fail_on);
     (CheckRun { outcome, setup }, fail_on)
 }
 

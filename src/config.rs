@@ -76,8 +76,8 @@ static VALIDATOR: LazyLock<Result<jsonschema::Validator, String>> =
 /// [`schema`], computed once.
 static SCHEMA: LazyLock<Value> = LazyLock::new(schema);
 
-/// `fail-on`: the lowest severity that fails the run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+/// `fail-on`: the lowest severity that fails the run (the config's key and `--fail-on`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Error,

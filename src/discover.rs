@@ -474,22 +474,15 @@ pub fn candidate_for(path: &Path, roots: &[PathBuf], opts: &DiscoverOptions) -> 
                 .ok()
                 .is_some_and(|r| abs.starts_with(&r))
     });
-    if !under_a_root || opts.is_excluded(path) {
+    if !under_a_root {
         return None;
     }
-    let claim = opts.forced_claim(path).or_else(|| source::claim(path))?;
-    Some(Candidate {
-        path: path.to_path_buf(),
-        display: display_path(path),
-        claim,
-        explicit: false,
-        refused: None,
-    })
+    context_candidate(path, opts)
 }
 
-/// The candidate for a context file of a named-file run (`crate::named`), which the caller
-/// has checked is a regular file inside the repository: not excluded, of a kind its name
-/// claims (or the configuration forces).
+/// The candidate for a file wherever it is (a context file of a named-file run, which the
+/// caller has checked is a regular file inside the repository; [`candidate_for`] once the file
+/// is under a root): not excluded, of a kind its name claims (or the configuration forces).
 pub fn context_candidate(path: &Path, opts: &DiscoverOptions) -> Option<Candidate> {
     if opts.is_excluded(path) {
         return None;

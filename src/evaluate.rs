@@ -112,25 +112,20 @@ pub fn evaluate_some<'p>(
             .collect();
         for (_, rules) in groups {
             // `{"documents": [{"file", "kind", "index", "content"}, …]}`, built from the
-            // converted documents (not through JSON again).
-            let listed: Vec<regorus::Value> = docs
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| rules[0].applies_to(d.kind))
-                .map(|(i, d)| project_entry(d, value_of(i)))
-                .collect();
-            // `files`: each file's positions in `documents`, so that rules group by file in
-            // linear time (a comprehension per file over every document is quadratic).
+            // converted documents (not through JSON again), and `files`: each file's positions
+            // in `documents`, so that rules group by file in linear time (a comprehension per
+            // file over every document is quadratic).
+            let mut listed: Vec<regorus::Value> = Vec::new();
             let mut files: BTreeMap<regorus::Value, Vec<regorus::Value>> = BTreeMap::new();
-            for (pos, d) in docs
-                .iter()
-                .filter(|d| rules[0].applies_to(d.kind))
-                .enumerate()
-            {
+            for (i, d) in docs.iter().enumerate() {
+                if !rules[0].applies_to(d.kind) {
+                    continue;
+                }
                 files
                     .entry(regorus::Value::from(d.path()))
                     .or_default()
-                    .push(regorus::Value::from(pos as u64));
+                    .push(regorus::Value::from(listed.len() as u64));
+                listed.push(project_entry(d, value_of(i)));
             }
             let files: BTreeMap<regorus::Value, regorus::Value> = files
                 .into_iter()

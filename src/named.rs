@@ -10,7 +10,7 @@
 //! backups), except those over kinds whose context is whole (a compose stack): the others are
 //! not run, and the run says so (`Outcome::skipped_rules`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::discover::{self, Candidate, DiscoverOptions};
@@ -52,6 +52,8 @@ pub fn load(named: Vec<Candidate>, scope: &Scope<'_>) -> NamedLoad {
     let mut have: BTreeSet<String> = named.iter().map(|c| c.display.clone()).collect();
     let mut candidates = named;
     let mut fresh: Vec<usize> = (0..loaded.documents.len()).collect();
+    // The repository of each file, found once however many documents it holds.
+    let mut repos: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
     for _ in 0..MAX_ROUNDS {
         let mut wanted: Vec<Candidate> = Vec::new();
         for &i in &fresh {
@@ -59,7 +61,10 @@ pub fn load(named: Vec<Candidate>, scope: &Scope<'_>) -> NamedLoad {
             let Some(file) = candidates.iter().find(|c| c.display == doc.path()) else {
                 continue;
             };
-            for c in context_of(doc, &file.path, scope) {
+            let repo = repos
+                .entry(file.path.clone())
+                .or_insert_with(|| repository_of(&file.path));
+            for c in context_of(doc, &file.path, repo, scope) {
                 if have.insert(c.display.clone()) {
                     wanted.push(c);
                 }
@@ -101,8 +106,7 @@ fn folder(file: &Path) -> PathBuf {
 }
 
 /// The context files one document needs (not yet loaded or not: the caller dedupes).
-fn context_of(doc: &Document, file: &Path, scope: &Scope<'_>) -> Vec<Candidate> {
-    let repo = repository_of(file);
+fn context_of(doc: &Document, file: &Path, repo: &Path, scope: &Scope<'_>) -> Vec<Candidate> {
     let dir = folder(file);
     let mut paths: Vec<PathBuf> = Vec::new();
     match source::spec(doc.kind).context {
@@ -116,7 +120,7 @@ fn context_of(doc: &Document, file: &Path, scope: &Scope<'_>) -> Vec<Candidate> 
                 let Ok(real) = std::fs::canonicalize(d) else {
                     break;
                 };
-                if !real.starts_with(&repo) {
+                if !real.starts_with(repo) {
                     break;
                 }
                 for name in kustomize::FILE_NAMES {
@@ -140,12 +144,13 @@ fn context_of(doc: &Document, file: &Path, scope: &Scope<'_>) -> Vec<Candidate> 
                         .filter(|p| p.is_file()),
                 );
             }
-            let shown_dir = folder_display(doc.path());
-            let mut named: Vec<String> = compose::env_files(&shown_dir);
             // `COMPOSE_FILE` of the folder's `.env`, when it names this file.
-            if !named.iter().any(|f| f == doc.path()) {
-                named.clear();
-            }
+            let env = compose::env_files(&folder_display(doc.path()));
+            let mut named: Vec<String> = if env.iter().any(|f| f == doc.path()) {
+                env
+            } else {
+                Vec::new()
+            };
             named.extend(compose::linked_files(doc.path(), &doc.value));
             for stack in scope.stacks {
                 if stack.iter().any(|f| f == doc.path()) {
@@ -159,7 +164,7 @@ fn context_of(doc: &Document, file: &Path, scope: &Scope<'_>) -> Vec<Candidate> 
         .into_iter()
         .filter(|p| {
             // Inside the repository (after resolving symlinks), a regular file.
-            std::fs::canonicalize(p).is_ok_and(|r| r.starts_with(&repo) && r.is_file())
+            std::fs::canonicalize(p).is_ok_and(|r| r.starts_with(repo) && r.is_file())
         })
         .filter_map(|p| discover::context_candidate(&p, scope.discover))
         .collect()
