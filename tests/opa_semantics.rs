@@ -340,3 +340,75 @@ fn test_coverage_reports_uncovered_lines_per_policy() {
     );
     assert!(!text.contains("policy_test.rego:"), "{text}");
 }
+
+// Patch 9 (speed, no change in meaning): a call expression's resolution is cached per module;
+// a `with` override of a function or builtin must neither use nor fill that cache, and the
+// same function name resolves per package, through each module's own imports.
+#[test]
+fn cached_call_resolution_respects_with_overrides_and_packages() {
+    let lib_a = "package lib.a\n\nname(x) := sprintf(\"a%v\", [x])\n";
+    let lib_b = "package lib.b\n\nname(x) := sprintf(\"b%v\", [x])\n";
+    let main = "package t\n\nimport data.lib.a as l\n\n\
+                f(x) := \"real\"\n\ng(x) := \"fake\"\n\n\
+                h := f(1)\n\nn := count([1, 2])\n\nviaimport := l.name(1)\n\n\
+                h_mocked := x if {\n  x := h with f as g\n}\n\n\
+                n_mocked := x if {\n  x := n with count as g\n}\n\n\
+                results := [h, h_mocked, h, n, n_mocked, n, viaimport]\n\n\
+                mocked_first := [h_mocked, h, n_mocked, n]\n";
+    let other = "package u\n\nimport data.lib.b as l\n\n\
+                 f(x) := \"other\"\n\nh := f(1)\n\nviaimport := l.name(2)\n\n\
+                 results := [h, viaimport, data.t.h]\n";
+    let modules = [
+        ("lib_a.rego", lib_a),
+        ("lib_b.rego", lib_b),
+        ("main.rego", main),
+        ("other.rego", other),
+    ];
+    let sources: Vec<PolicySource> = modules
+        .iter()
+        .map(|(path, text)| PolicySource {
+            path: path.to_string(),
+            text: text.to_string(),
+            builtin: false,
+        })
+        .collect();
+    let set = PolicySet::load(&sources, &LoadOptions::default());
+    assert!(set.errors.is_empty(), "load errors: {:?}", set.errors);
+    // One engine, several evaluations: what one evaluation cached serves the next; and the
+    // overridden call evaluated first, then without the override, in separate evaluations.
+    for order in [
+        [
+            "data.t.results",
+            "data.t.mocked_first",
+            "data.u.results",
+            "data.t.h_mocked",
+            "data.t.h",
+        ],
+        [
+            "data.t.h_mocked",
+            "data.t.h",
+            "data.t.n_mocked",
+            "data.t.n",
+            "data.u.results",
+        ],
+    ] {
+        let mut engine = set.engine.clone();
+        engine.set_input(regorus::Value::from(json!({})));
+        for _ in 0..2 {
+            for query in order {
+                let got =
+                    serde_json::to_value(engine.eval_rule(query.to_string()).unwrap()).unwrap();
+                let want = match query {
+                    "data.t.results" => json!(["real", "fake", "real", 2, "fake", 2, "a1"]),
+                    "data.t.mocked_first" => json!(["fake", "real", "fake", 2]),
+                    "data.u.results" => json!(["other", "b2", "real"]),
+                    "data.t.h_mocked" | "data.t.n_mocked" => json!("fake"),
+                    "data.t.h" => json!("real"),
+                    "data.t.n" => json!(2),
+                    _ => unreachable!(),
+                };
+                assert_eq!(got, want, "{query} (order {order:?})");
+            }
+        }
+    }
+}

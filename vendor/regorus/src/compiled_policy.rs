@@ -213,6 +213,10 @@ pub(crate) struct TargetInfo {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CompiledPolicyData {
     pub(crate) modules: Rc<Vec<Ref<Module>>>,
+    // TOLLGATE PATCH (9): each module's package path, computed once when the modules are set
+    // (aligned with `modules`; `None` where the package is not a static path): as components
+    // starting with "data", and as the canonical path string.
+    pub(crate) module_paths: Rc<Vec<Option<(Vec<String>, String)>>>,
     pub(crate) parser_contexts: Rc<Vec<ParserContext>>,
     pub(crate) schedule: Option<Rc<Schedule>>,
     pub(crate) rules: Map<String, Vec<Ref<Rule>>>,

@@ -127,6 +127,29 @@ pub struct Interpreter {
     // evaluated at, and whether a call or operator there got an undefined operand.
     not_probe: Option<usize>,
     not_probe_hit: bool,
+    // TOLLGATE PATCH (9): what each call expression of a module resolved to (a builtin or a
+    // user function), keyed by the expression's address and the module it was evaluated in.
+    // Cleared whenever the modules, functions or extensions change.
+    call_targets: BTreeMap<(usize, u32), CallTarget>,
+    // TOLLGATE PATCH (9): `get_extra_arg` of each call expression, keyed like `call_targets`.
+    extra_args: BTreeMap<(usize, u32), Option<Ref<Expr>>>,
+}
+
+/// TOLLGATE PATCH (9): a call's resolution, cached per call expression.
+#[derive(Clone)]
+enum CallTarget {
+    Builtin(Rc<str>, &'static BuiltinFcn),
+    /// The selected path and the full path of the function in the function table.
+    Function(Rc<str>, Rc<str>),
+}
+
+impl core::fmt::Debug for CallTarget {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CallTarget::Builtin(path, _) => write!(f, "Builtin({path})"),
+            CallTarget::Function(path, full) => write!(f, "Function({path}, {full})"),
+        }
+    }
 }
 
 impl Default for Interpreter {
@@ -178,6 +201,8 @@ impl Clone for Interpreter {
             execution_timer: ExecutionTimer::new(self.execution_timer.config()),
             not_probe: None,
             not_probe_hit: false,
+            call_targets: self.call_targets.clone(),
+            extra_args: self.extra_args.clone(),
         }
     }
 }
@@ -262,6 +287,8 @@ impl Interpreter {
             execution_timer: ExecutionTimer::new(None),
             not_probe: None,
             not_probe_hit: false,
+            call_targets: BTreeMap::default(),
+            extra_args: Default::default(),
         }
     }
 
@@ -309,6 +336,8 @@ impl Interpreter {
             execution_timer: ExecutionTimer::new(None),
             not_probe: None,
             not_probe_hit: false,
+            call_targets: BTreeMap::default(),
+            extra_args: Default::default(),
         }
     }
 
@@ -349,6 +378,8 @@ impl Interpreter {
     }
 
     pub fn set_functions(&mut self, functions: FunctionTable) {
+        self.call_targets.clear();
+        self.extra_args.clear();
         self.compiled_policy_mut().functions = functions;
     }
 
@@ -357,8 +388,24 @@ impl Interpreter {
         modules: Rc<Vec<Ref<Module>>>,
         parser_contexts: Rc<Vec<ParserContext>>,
     ) {
+        // TOLLGATE PATCH (9): package paths computed once, not on every module switch and
+        // every `data.…` lookup.
+        let module_paths = modules
+            .iter()
+            .map(|m| {
+                let components = Parser::get_static_string_path_components(&m.package.refr).ok()?;
+                let path = get_path_string(&m.package.refr, Some("data")).ok()?;
+                let mut with_data = Vec::with_capacity(components.len() + 1);
+                with_data.push("data".to_string());
+                with_data.extend(components);
+                Some((with_data, path))
+            })
+            .collect();
+        self.call_targets.clear();
+        self.extra_args.clear();
         let compiled_policy = self.compiled_policy_mut();
         compiled_policy.modules = modules;
+        compiled_policy.module_paths = Rc::new(module_paths);
         compiled_policy.parser_contexts = parser_contexts;
     }
 
@@ -1202,18 +1249,10 @@ impl Interpreter {
                         fcn,
                         params,
                         ..
-                    } => self.eval_call(
-                        call_span,
-                        expr,
-                        fcn,
-                        params,
-                        get_extra_arg(
-                            expr,
-                            Some(self.current_module_path.as_str()),
-                            &self.compiled_policy.functions,
-                        ),
-                        true,
-                    )?,
+                    } => {
+                        let extra_arg = self.extra_arg_of(expr);
+                        self.eval_call(call_span, expr, fcn, params, extra_arg, true)?
+                    }
                     _ => self.eval_expr(expr)?,
                 };
 
@@ -1253,18 +1292,10 @@ impl Interpreter {
                         fcn,
                         params,
                         ..
-                    } => self.eval_call(
-                        call_span,
-                        expr,
-                        fcn,
-                        params,
-                        get_extra_arg(
-                            expr,
-                            Some(self.current_module_path.as_str()),
-                            &self.compiled_policy.functions,
-                        ),
-                        false,
-                    ),
+                    } => {
+                        let extra_arg = self.extra_arg_of(expr);
+                        self.eval_call(call_span, expr, fcn, params, extra_arg, false)
+                    }
                     _ => self.eval_expr(expr),
                 };
                 let operand_undefined = self.not_probe_hit;
@@ -1665,11 +1696,7 @@ impl Interpreter {
             } = collection_expr.as_ref()
             {
                 // Handle walk(obj, output_param)
-                let extra_arg = get_extra_arg(
-                    &collection_expr,
-                    Some(self.current_module_path.as_str()),
-                    &self.compiled_policy.functions,
-                );
+                let extra_arg = self.extra_arg_of(&collection_expr);
                 // If there is an extra arg, ignore it while computing the loop value.
                 let params_slice: &[ExprRef] = if extra_arg.is_some() {
                     let (_, prefix) = params
@@ -2728,6 +2755,33 @@ impl Interpreter {
     }
 
     #[allow(unused_variables)]
+    /// TOLLGATE PATCH (9): the key of a call expression in [`Self::call_targets`]: its address
+    /// and the index of the module it is evaluated in, when that module is one of the policy's
+    /// (a query's module is not cached: its expressions are freed with it).
+    fn extra_arg_of(&mut self, expr: &Expr) -> Option<Ref<Expr>> {
+        let key = self.call_key(expr);
+        if let Some(found) = key.and_then(|k| self.extra_args.get(&k).cloned()) {
+            return found;
+        }
+        let found = get_extra_arg(
+            expr,
+            Some(self.current_module_path.as_str()),
+            &self.compiled_policy.functions,
+        );
+        if let Some(k) = key {
+            self.extra_args.insert(k, found.clone());
+        }
+        found
+    }
+
+    fn call_key(&self, fcn: &Expr) -> Option<(usize, u32)> {
+        let module = self.module.as_ref()?;
+        let idx = self.current_module_index;
+        let listed = self.compiled_policy.modules.get(usize::try_from(idx).ok()?)?;
+        core::ptr::eq(listed.as_ref(), module.as_ref())
+            .then(|| (core::ptr::from_ref::<Expr>(fcn) as usize, idx))
+    }
+
     fn lookup_builtin(span: &Span, path: &str) -> Result<Option<&'static BuiltinFcn>> {
         if let Some(builtin) = builtins::BUILTINS.get(path) {
             return Ok(Some(builtin));
@@ -2831,9 +2885,21 @@ impl Interpreter {
             return Ok(v.clone());
         }
 
-        let fcn_path = match get_path_string(fcn, None) {
-            Ok(p) => p,
-            _ => bail!(span.error("invalid function expression")),
+        // TOLLGATE PATCH (9): a call expression resolved before, in the same module and with
+        // no `with` function override active, skips the path building and lookups.
+        let call_key = self.call_key(fcn.as_ref());
+        let cached = match call_key {
+            Some(key) if self.with_functions.is_empty() => self.call_targets.get(&key).cloned(),
+            _ => None,
+        };
+        let fcn_path = match &cached {
+            Some(CallTarget::Builtin(path, _)) | Some(CallTarget::Function(path, _)) => {
+                path.to_string()
+            }
+            None => match get_path_string(fcn, None) {
+                Ok(p) => p,
+                _ => bail!(span.error("invalid function expression")),
+            },
         };
 
         let mut param_values = Vec::with_capacity(params.len());
@@ -2841,12 +2907,19 @@ impl Interpreter {
             param_values.push(self.eval_expr(p)?);
         }
 
+        if let Some(CallTarget::Builtin(path, builtin)) = &cached {
+            return self.eval_builtin_call(span, path, **builtin, params, param_values);
+        }
+
         // Resolve a leading import alias before the `with` override and builtin
         // lookups, so an override keyed by the full path reaches aliased calls
         // and the alias shadows a like-named builtin namespace (matching OPA).
-        let fcn_path = self
-            .resolve_fcn_path_through_imports(&fcn_path)
-            .unwrap_or(fcn_path);
+        let fcn_path = if cached.is_some() {
+            fcn_path
+        } else {
+            self.resolve_fcn_path_through_imports(&fcn_path)
+                .unwrap_or(fcn_path)
+        };
 
         let orig_fcn_path = fcn_path.clone();
 
@@ -2872,7 +2945,49 @@ impl Interpreter {
 
         let mut extension = None;
         let empty: Vec<Ref<Rule>> = vec![];
-        let (fcns_rules, fcn_module) = match self.lookup_function_by_name(&selected_fcn_path) {
+        // TOLLGATE PATCH (9): remember what this call expression resolved to.
+        let full_fcn_path: Rc<str> = match &cached {
+            Some(CallTarget::Function(_, full)) => full.clone(),
+            _ if selected_fcn_path.starts_with("data.") => selected_fcn_path.as_str().into(),
+            _ => format!("{}.{}", self.current_module_path, selected_fcn_path).into(),
+        };
+        if let Some(key) = call_key.filter(|_| cached.is_none() && with_functions_saved.is_none())
+        {
+            if self.with_functions.is_empty() {
+                if self.compiled_policy.functions.contains_key(full_fcn_path.as_ref()) {
+                    self.call_targets.insert(
+                        key,
+                        CallTarget::Function(
+                            selected_fcn_path.as_str().into(),
+                            full_fcn_path.clone(),
+                        ),
+                    );
+                } else if !self
+                    .compiled_policy
+                    .default_rules
+                    .contains_key(&selected_fcn_path)
+                    && !self.extensions.contains_key(&selected_fcn_path)
+                    && selected_fcn_path != "print"
+                    && !self
+                        .compiled_policy
+                        .default_rules
+                        .contains_key(&get_path_string(fcn, Some(&self.current_module_path))?)
+                {
+                    if let Some(builtin) = builtins::BUILTINS.get(selected_fcn_path.as_str()) {
+                        self.call_targets.insert(
+                            key,
+                            CallTarget::Builtin(selected_fcn_path.as_str().into(), builtin),
+                        );
+                    }
+                }
+            }
+        }
+        let (fcns_rules, fcn_module) = match self
+            .compiled_policy
+            .functions
+            .get(full_fcn_path.as_ref())
+            .map(|(f, _, m)| (f, m))
+        {
             Some((fcns, m)) => (fcns, Some(m.clone())),
             _ => {
                 if self
@@ -3207,22 +3322,39 @@ impl Interpreter {
 
     fn ensure_module_evaluated(&mut self, path: &[String]) -> Result<()> {
         self.check_execution_time()?;
-        for module in self.compiled_policy.modules.clone().iter().cloned() {
-            if Some(&module) == self.module.as_ref() {
+        // TOLLGATE PATCH (9): nothing matches a path of one component; the package paths were
+        // computed when the modules were set (this ran for every module on every `data.…`
+        // lookup).
+        if path.len() <= 1 {
+            return Ok(());
+        }
+        let modules = self.compiled_policy.modules.clone();
+        let module_paths = self.compiled_policy.module_paths.clone();
+        for (idx, module) in modules.iter().enumerate() {
+            if Some(module) == self.module.as_ref() {
                 // Prevent cyclic evaluation.
                 continue;
             }
-            let mut module_path_components = vec!["data".to_string()];
-            module_path_components.extend(Parser::get_static_string_path_components(
-                &module.package.refr,
-            )?);
+            let computed;
+            let module_path_components: &[String] = match module_paths.get(idx) {
+                Some(Some((components, _))) => components,
+                _ => {
+                    let mut c = vec!["data".to_string()];
+                    c.extend(Parser::get_static_string_path_components(
+                        &module.package.refr,
+                    )?);
+                    computed = c;
+                    &computed
+                }
+            };
 
-            if path.len() > 1 && module_path_components.starts_with(path) {
+            if module_path_components.starts_with(path) {
+                let module = module.clone();
                 // Ensure that the module is created.
-                let module_value_components =
-                    Parser::get_static_string_path_components(&module.package.refr)?;
-                let module_value_components: Vec<&str> =
-                    module_value_components.iter().map(String::as_str).collect();
+                let module_value_components: Vec<&str> = module_path_components[1..]
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
                 if self.has_explicit_data_with_override_ancestor(&module_value_components)? {
                     continue;
                 }
@@ -3883,8 +4015,31 @@ impl Interpreter {
     ) -> Result<Option<Ref<Module>>> {
         let previous_module = self.module.clone();
         if let Some(new_module) = &module {
-            self.current_module_path = get_path_string(&new_module.package.refr, Some("data"))?;
-            self.current_module_index = self.find_module_index(new_module);
+            let index = self.find_module_index(new_module);
+            // TOLLGATE PATCH (9): the path computed when the modules were set.
+            let cached = self
+                .compiled_policy
+                .module_paths
+                .get(index as usize)
+                .and_then(Option::as_ref)
+                .filter(|_| {
+                    self.compiled_policy
+                        .modules
+                        .get(index as usize)
+                        .is_some_and(|m| core::ptr::eq(m.as_ref(), new_module.as_ref()))
+                });
+            match cached {
+                Some((_, path)) => {
+                    if self.current_module_path != *path {
+                        self.current_module_path.clone_from(path);
+                    }
+                }
+                None => {
+                    self.current_module_path =
+                        get_path_string(&new_module.package.refr, Some("data"))?;
+                }
+            }
+            self.current_module_index = index;
         }
         self.module = module;
         Ok(previous_module)
@@ -4718,6 +4873,8 @@ impl Interpreter {
         nargs: u8,
         extension: Box<dyn Extension>,
     ) -> Result<()> {
+        self.call_targets.clear();
+        self.extra_args.clear();
         if let MapEntry::Vacant(v) = self.extensions.entry(path) {
             v.insert((nargs, Rc::new(extension)));
             Ok(())
