@@ -29,7 +29,7 @@ pub use kind::Kind;
 pub use outcome::{DiffInfo, NewWaiver, Outcome};
 pub use rule::{RuleMeta, Scope};
 pub use source_file::{SourceFile, Sources};
-pub use span::{path_to_string, Children, LineIndex, Pos, Seg, Span, SpanNode};
+pub use span::{path_to_string, Children, LineIndex, Pos, Seg, Span, SpanMap, SpanNode};
 
 /// Today's date in UTC (`YYYY-MM-DD`), the default for expiry checks.
 pub fn today() -> String {

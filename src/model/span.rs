@@ -94,8 +94,74 @@ pub fn path_to_string(path: &[Seg]) -> String {
 pub enum Children {
     #[default]
     Leaf,
-    Map(BTreeMap<String, SpanNode>),
+    Map(SpanMap),
     Seq(Vec<SpanNode>),
+}
+
+/// A mapping's children by key, in key order: a sorted vector, exactly sized. (A `BTreeMap`
+/// allocates a node for eleven entries: with `SpanNode` values that is 1.8 KB for every
+/// mapping of every document, most of the memory a repository's span trees took; issue 9.)
+#[derive(Clone, Debug, Default)]
+pub struct SpanMap(Box<[(String, SpanNode)]>);
+
+impl SpanMap {
+    pub fn new() -> Self {
+        SpanMap::default()
+    }
+
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&SpanNode> {
+        self.position(key).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &SpanNode)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &SpanNode> {
+        self.0.iter().map(|(_, v)| v)
+    }
+}
+
+impl From<BTreeMap<String, SpanNode>> for SpanMap {
+    fn from(m: BTreeMap<String, SpanNode>) -> Self {
+        SpanMap(m.into_iter().collect())
+    }
+}
+
+/// Entries in any order; of a repeated key, the last one counts (as `BTreeMap::insert`).
+impl FromIterator<(String, SpanNode)> for SpanMap {
+    fn from_iter<I: IntoIterator<Item = (String, SpanNode)>>(iter: I) -> Self {
+        SpanMap::from(iter.into_iter().collect::<BTreeMap<_, _>>())
+    }
+}
+
+impl IntoIterator for SpanMap {
+    type Item = (String, SpanNode);
+    type IntoIter = std::vec::IntoIter<(String, SpanNode)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_vec().into_iter()
+    }
 }
 
 /// The spans of one node of a document, and of its children.

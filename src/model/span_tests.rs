@@ -386,3 +386,33 @@ fn columns_on_long_lines_count_characters() {
     let e = text.find('é').unwrap();
     assert_eq!(idx.pos(&text, e + 1), idx.pos(&text, e));
 }
+
+#[test]
+fn a_span_map_answers_by_key_in_key_order_and_the_last_repeat_wins() {
+    let at = |line: u32| {
+        SpanNode::leaf(Span::point(Pos {
+            line,
+            column: 1,
+            offset: 0,
+        }))
+    };
+    let m: SpanMap = vec![
+        ("spec".to_string(), at(3)),
+        ("apiVersion".to_string(), at(1)),
+        ("kind".to_string(), at(2)),
+        ("spec".to_string(), at(9)),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(m.len(), 3);
+    assert_eq!(
+        m.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["apiVersion", "kind", "spec"]
+    );
+    assert_eq!(m.get("kind").map(|n| n.value.start.line), Some(2));
+    assert_eq!(m.get("spec").map(|n| n.value.start.line), Some(9));
+    assert!(m.get("metadata").is_none() && !m.contains_key("zzz") && m.contains_key("apiVersion"));
+    assert!(SpanMap::new().get("").is_none());
+    let back: Vec<String> = m.into_iter().map(|(k, _)| k).collect();
+    assert_eq!(back, ["apiVersion", "kind", "spec"]);
+}

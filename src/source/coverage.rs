@@ -22,7 +22,7 @@ use std::path::Path;
 
 use super::parse::{ext_lower, file_name_lower, parse_structured};
 use super::{yaml::YamlDoc, Document, KindSpec, LoadContext, Loaded, Loader};
-use crate::model::{Children, Kind, Seg, SourceFile, Span, SpanNode};
+use crate::model::{Children, Kind, Seg, SourceFile, Span, SpanMap, SpanNode};
 
 pub const KIND: Kind = Kind("coverage");
 
@@ -176,7 +176,7 @@ fn build(
         },
     );
     let spans = SpanNode {
-        children: Children::Map(children),
+        children: Children::Map(children.into()),
         ..SpanNode::leaf(root_span)
     };
     Loaded {
@@ -484,7 +484,7 @@ pub fn normalize_istanbul(doc: YamlDoc) -> Option<(Value, SpanNode)> {
     }
     let child_spans = match &doc.spans.children {
         Children::Map(m) => m.clone(),
-        _ => BTreeMap::new(),
+        _ => SpanMap::new(),
     };
     let metrics_of = |v: &Value| -> Map<String, Value> {
         let mut out = Map::new();
@@ -530,7 +530,7 @@ pub fn normalize_istanbul(doc: YamlDoc) -> Option<(Value, SpanNode)> {
         },
     );
     let spans = SpanNode {
-        children: Children::Map(children),
+        children: Children::Map(children.into()),
         ..doc.spans
     };
     Some((value, spans))

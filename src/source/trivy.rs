@@ -53,7 +53,7 @@ pub fn normalize(doc: &YamlDoc) -> Option<(Value, SpanNode)> {
             let mut children = BTreeMap::new();
             children.insert("Results".to_string(), results);
             let spans = SpanNode {
-                children: Children::Map(children),
+                children: Children::Map(children.into()),
                 ..SpanNode::leaf(doc.spans.value)
             };
             Some((value, spans))

@@ -133,7 +133,7 @@ fn load(source: &Arc<SourceFile>, _: LoadContext) -> Loaded {
             index: 0,
             value,
             spans: SpanNode {
-                children: Children::Map(children),
+                children: Children::Map(children.into()),
                 ..SpanNode::leaf(root)
             },
             source,

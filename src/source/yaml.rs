@@ -265,7 +265,7 @@ impl<'a> Builder<'a> {
                     ));
                 };
                 let mut child_spans = match spans.children {
-                    Children::Map(c) => c,
+                    Children::Map(c) => c.into_iter().collect::<BTreeMap<_, _>>(),
                     _ => BTreeMap::new(),
                 };
                 for (k, v) in obj {
@@ -286,7 +286,7 @@ impl<'a> Builder<'a> {
                 value: Span::new(m.start, end),
                 block: m.block,
                 use_site: None,
-                children: Children::Map(m.spans),
+                children: Children::Map(m.spans.into()),
             },
             merge_key: false,
             raw: None,
