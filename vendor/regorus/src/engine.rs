@@ -202,6 +202,9 @@ pub struct Engine {
     parser_contexts: Rc<Vec<ParserContext>>,
     interpreter: Interpreter,
     prepared: bool,
+    // TOLLGATE PATCH (10): only the data changed since the engine was prepared: the modules'
+    // analysis, hoisting and tables stand; the data-dependent state is refreshed.
+    data_stale: bool,
     rego_v1: bool,
     execution_timer_config: Option<ExecutionTimerConfig>,
     policy_length_config: PolicyLengthConfig,
@@ -316,6 +319,7 @@ impl Engine {
             parser_contexts: Rc::new(vec![]),
             interpreter: Interpreter::new(),
             prepared: false,
+            data_stale: false,
             rego_v1: true,
             execution_timer_config: None,
             policy_length_config: PolicyLengthConfig::default(),
@@ -795,7 +799,7 @@ impl Engine {
     /// ```
     pub fn clear_data(&mut self) {
         self.interpreter.set_init_data(Value::new_object());
-        self.prepared = false;
+        self.data_changed();
     }
 
     /// Add data document.
@@ -849,7 +853,7 @@ impl Engine {
             // Conflict is the only failure mode; `check_mergeable` catches it up front without
             // allocating, so validate then deep-merge in place (zero-copy fast path).
             self.interpreter.get_init_data().check_mergeable(&data)?;
-            self.prepared = false;
+            self.data_changed();
             self.interpreter.get_init_data_mut().deep_merge(data)?;
             Ok(())
         }
@@ -862,7 +866,7 @@ impl Engine {
             let mut candidate = self.interpreter.get_init_data().clone();
             candidate.deep_merge(data)?;
             *self.interpreter.get_init_data_mut() = candidate;
-            self.prepared = false;
+            self.data_changed();
             Ok(())
         }
     }
@@ -1458,12 +1462,29 @@ impl Engine {
             .eval_user_query(&query_module, &query_node, query_schedule, enable_tracing)
     }
 
+    /// TOLLGATE PATCH (10): the data changed. A prepared engine keeps its analysis of the
+    /// modules (which does not depend on the data) and refreshes only what does
+    /// ([`Engine::prepare_for_eval`]); upstream analysed every module again.
+    fn data_changed(&mut self) {
+        if self.prepared {
+            self.data_stale = true;
+        }
+    }
+
     #[doc(hidden)]
     fn prepare_for_eval(&mut self, enable_tracing: bool, for_target: bool) -> Result<()> {
         // Fail fast if the engine already exceeds the global memory limit before evaluation work.
         limits::enforce_memory_limit().map_err(|err| anyhow!(err))?;
 
         self.interpreter.set_traces(enable_tracing);
+
+        // TOLLGATE PATCH (10): only the data changed: what the full preparation below does
+        // with the data (the builtins cache, the with-document).
+        if self.prepared && self.data_stale {
+            self.interpreter.clear_builtins_cache();
+            self.interpreter.init_with_document()?;
+        }
+        self.data_stale = false;
 
         // if the data/policies have changed or the interpreter has never been prepared
         if !self.prepared {
@@ -1970,6 +1991,7 @@ impl Engine {
             interpreter: Interpreter::new_from_compiled_policy(compiled_policy),
             rego_v1: true, // Value doesn't matter since this is used only for policy parsing
             prepared: true,
+            data_stale: false,
             execution_timer_config: None,
             policy_length_config: PolicyLengthConfig::default(), // Compiled policies are already parsed, so these length limits are not used
         };
