@@ -736,6 +736,10 @@ fn run_check(args: CheckArgs) -> i32 {
             crate::model::commands::for_output(&text, crate::model::commands::Escape::Plain)
         );
     }
+    // The process exits next (`main`): freeing the engine, every document and every finding
+    // one by one cost 7% of a one-file run (issue 9); the system reclaims them at once.
+    // Nothing here has a `Drop` with an effect outside the process.
+    std::mem::forget((outcome, setup, metas));
     code
 }
 

@@ -297,7 +297,7 @@ pub struct LineIndex {
 }
 
 /// Bytes between two checkpoints of a long non-ASCII line.
-const CHECKPOINT: usize = 4096;
+const CHECKPOINT: usize = 256;
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
