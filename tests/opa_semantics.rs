@@ -430,7 +430,7 @@ fn data_changed_after_preparation_is_seen_also_under_with() {
     assert!(set.errors.is_empty(), "load errors: {:?}", set.errors);
     let mut engine = set.engine.clone();
     engine.set_input(regorus::Value::from(json!({})));
-    let mut ask = |engine: &mut regorus::Engine, q: &str| {
+    let ask = |engine: &mut regorus::Engine, q: &str| {
         serde_json::to_value(engine.eval_rule(q.to_string()).unwrap()).unwrap()
     };
     // Prepared, with no data.
