@@ -2951,10 +2951,19 @@ impl Interpreter {
             _ if selected_fcn_path.starts_with("data.") => selected_fcn_path.as_str().into(),
             _ => format!("{}.{}", self.current_module_path, selected_fcn_path).into(),
         };
-        if let Some(key) = call_key.filter(|_| cached.is_none() && with_functions_saved.is_none())
+        // Cached where the resolution below settles on a user function or a builtin; not under
+        // a `with` function override (active, or cleared for this call).
+        let cache_key = call_key.filter(|_| {
+            cached.is_none() && with_functions_saved.is_none() && self.with_functions.is_empty()
+        });
+        let (fcns_rules, fcn_module) = match self
+            .compiled_policy
+            .functions
+            .get(full_fcn_path.as_ref())
+            .map(|(f, _, m)| (f, m))
         {
-            if self.with_functions.is_empty() {
-                if self.compiled_policy.functions.contains_key(full_fcn_path.as_ref()) {
+            Some((fcns, m)) => {
+                if let Some(key) = cache_key {
                     self.call_targets.insert(
                         key,
                         CallTarget::Function(
@@ -2962,33 +2971,9 @@ impl Interpreter {
                             full_fcn_path.clone(),
                         ),
                     );
-                } else if !self
-                    .compiled_policy
-                    .default_rules
-                    .contains_key(&selected_fcn_path)
-                    && !self.extensions.contains_key(&selected_fcn_path)
-                    && selected_fcn_path != "print"
-                    && !self
-                        .compiled_policy
-                        .default_rules
-                        .contains_key(&get_path_string(fcn, Some(&self.current_module_path))?)
-                {
-                    if let Some(builtin) = builtins::BUILTINS.get(selected_fcn_path.as_str()) {
-                        self.call_targets.insert(
-                            key,
-                            CallTarget::Builtin(selected_fcn_path.as_str().into(), builtin),
-                        );
-                    }
                 }
+                (fcns, Some(m.clone()))
             }
-        }
-        let (fcns_rules, fcn_module) = match self
-            .compiled_policy
-            .functions
-            .get(full_fcn_path.as_ref())
-            .map(|(f, _, m)| (f, m))
-        {
-            Some((fcns, m)) => (fcns, Some(m.clone())),
             _ => {
                 if self
                     .compiled_policy
@@ -3011,6 +2996,12 @@ impl Interpreter {
                 }
                 // Look up builtin function.
                 else if let Some(builtin) = Self::lookup_builtin(span, &selected_fcn_path)? {
+                    if let Some(key) = cache_key {
+                        self.call_targets.insert(
+                            key,
+                            CallTarget::Builtin(selected_fcn_path.as_str().into(), builtin),
+                        );
+                    }
                     let r = self.eval_builtin_call(
                         span,
                         &selected_fcn_path.clone(),
