@@ -9,8 +9,8 @@ use common::{json, locations, run_in, Scratch};
 use serde_json::{json, Value};
 use tollgate::policy::{LoadOptions, PolicySet, PolicySource};
 
-/// Evaluates `query` over `input` with `rego` loaded as a team policy.
-fn eval(modules: &[(&str, &str)], input: Value, query: &str) -> Result<Option<Value>, String> {
+/// Loads `(path, text)` modules as team policies, as `tollgate check` does; no load errors.
+fn load(modules: &[(&str, &str)]) -> PolicySet {
     let sources: Vec<PolicySource> = modules
         .iter()
         .map(|(path, text)| PolicySource {
@@ -21,6 +21,12 @@ fn eval(modules: &[(&str, &str)], input: Value, query: &str) -> Result<Option<Va
         .collect();
     let set = PolicySet::load(&sources, &LoadOptions::default());
     assert!(set.errors.is_empty(), "load errors: {:?}", set.errors);
+    set
+}
+
+/// Evaluates `query` over `input` with `rego` loaded as a team policy.
+fn eval(modules: &[(&str, &str)], input: Value, query: &str) -> Result<Option<Value>, String> {
+    let set = load(modules);
     let mut engine = set.engine.clone();
     engine.set_input(regorus::Value::from(input));
     match engine.eval_rule(query.to_string()) {
@@ -358,22 +364,12 @@ fn cached_call_resolution_respects_with_overrides_and_packages() {
     let other = "package u\n\nimport data.lib.b as l\n\n\
                  f(x) := \"other\"\n\nh := f(1)\n\nviaimport := l.name(2)\n\n\
                  results := [h, viaimport, data.t.h]\n";
-    let modules = [
+    let set = load(&[
         ("lib_a.rego", lib_a),
         ("lib_b.rego", lib_b),
         ("main.rego", main),
         ("other.rego", other),
-    ];
-    let sources: Vec<PolicySource> = modules
-        .iter()
-        .map(|(path, text)| PolicySource {
-            path: path.to_string(),
-            text: text.to_string(),
-            builtin: false,
-        })
-        .collect();
-    let set = PolicySet::load(&sources, &LoadOptions::default());
-    assert!(set.errors.is_empty(), "load errors: {:?}", set.errors);
+    ]);
     // One engine, several evaluations: what one evaluation cached serves the next; and the
     // overridden call evaluated first, then without the override, in separate evaluations.
     for order in [
@@ -421,13 +417,7 @@ fn data_changed_after_preparation_is_seen_also_under_with() {
     let rego = "package t\n\nv := data.cfg.x\n\n\
                 w := y if {\n  y := data.cfg.x with data.cfg.other as 1\n}\n\n\
                 n := count(data.cfg.list)\n";
-    let sources = vec![PolicySource {
-        path: "t.rego".into(),
-        text: rego.into(),
-        builtin: false,
-    }];
-    let set = PolicySet::load(&sources, &LoadOptions::default());
-    assert!(set.errors.is_empty(), "load errors: {:?}", set.errors);
+    let set = load(&[("t.rego", rego)]);
     let mut engine = set.engine.clone();
     engine.set_input(regorus::Value::from(json!({})));
     let ask = |engine: &mut regorus::Engine, q: &str| {
