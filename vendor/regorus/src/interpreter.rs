@@ -3512,6 +3512,49 @@ impl Interpreter {
         Ok(false)
     }
 
+    /// `data.<fields>`: evaluates the rules the path needs (the modules under it, the rule at its
+    /// longest prefix) and answers the value.
+    fn lookup_data(&mut self, fields: &[&str]) -> Result<Value> {
+        if self.is_processed(fields)? {
+            return Ok(Self::get_value_chained(self.data.clone(), fields));
+        }
+
+        // If "data" is used in a query, without any fields, then evaluate all the modules.
+        if fields.is_empty() && self.active_rules.is_empty() {
+            for module in self.compiled_policy.modules.clone().iter() {
+                for rule in &module.policy {
+                    self.eval_rule(module, rule)?;
+                }
+            }
+        }
+
+        // With modifiers may be used to specify part of a module that that not yet been
+        // evaluated. Therefore ensure that module is evaluated first.
+        let requested_path: Vec<String> = core::iter::once("data".to_string())
+            .chain(fields.iter().map(|field| (*field).to_string()))
+            .collect();
+        self.ensure_module_evaluated(&requested_path)?;
+
+        for i in (1..=fields.len()).rev() {
+            let prefix = fields.iter().take(i).copied().collect::<Vec<_>>();
+            let prefix_components = core::iter::once("data")
+                .chain(prefix.iter().copied())
+                .collect::<Vec<_>>();
+            let prefix_path = format_string_path(&prefix_components)?;
+            if self.compiled_policy.rules.contains_key(&prefix_path)
+                || self
+                    .compiled_policy
+                    .default_rules
+                    .contains_key(&prefix_path)
+            {
+                self.ensure_rule_evaluated(prefix_path)?;
+                break;
+            }
+        }
+
+        Ok(Self::get_value_chained(self.data.clone(), fields))
+    }
+
     fn lookup_var(&mut self, span: &Span, fields: &[&str], no_error: bool) -> Result<Value> {
         let name = span.source_str();
 
@@ -3535,44 +3578,7 @@ impl Interpreter {
 
         // Ensure that rules are evaluated
         if name.text() == "data" {
-            if self.is_processed(fields)? {
-                return Ok(Self::get_value_chained(self.data.clone(), fields));
-            }
-
-            // If "data" is used in a query, without any fields, then evaluate all the modules.
-            if fields.is_empty() && self.active_rules.is_empty() {
-                for module in self.compiled_policy.modules.clone().iter() {
-                    for rule in &module.policy {
-                        self.eval_rule(module, rule)?;
-                    }
-                }
-            }
-
-            // With modifiers may be used to specify part of a module that that not yet been
-            // evaluated. Therefore ensure that module is evaluated first.
-            let requested_path: Vec<String> = core::iter::once("data".to_string())
-                .chain(fields.iter().map(|field| (*field).to_string()))
-                .collect();
-            self.ensure_module_evaluated(&requested_path)?;
-
-            for i in (1..=fields.len()).rev() {
-                let prefix = fields.iter().take(i).copied().collect::<Vec<_>>();
-                let prefix_components = core::iter::once("data")
-                    .chain(prefix.iter().copied())
-                    .collect::<Vec<_>>();
-                let prefix_path = format_string_path(&prefix_components)?;
-                if self.compiled_policy.rules.contains_key(&prefix_path)
-                    || self
-                        .compiled_policy
-                        .default_rules
-                        .contains_key(&prefix_path)
-                {
-                    self.ensure_rule_evaluated(prefix_path)?;
-                    break;
-                }
-            }
-
-            Ok(Self::get_value_chained(self.data.clone(), fields))
+            self.lookup_data(fields)
         } else if !self.compiled_policy.modules.is_empty() {
             let module = self.current_module()?;
             let mut module_var_path =
@@ -3626,6 +3632,23 @@ impl Interpreter {
 
             if !found {
                 if let Some(imported_var) = self.compiled_policy.imports.get(&rule_path).cloned() {
+                    // TOLLGATE PATCH (11): `lib.x` through `import data.lib` is `data.lib.x`:
+                    // only the rules that path needs are evaluated, as for the written-out
+                    // reference (evaluating the imported path first evaluated every rule of
+                    // the imported package, whatever was used of it).
+                    if let Ok(components) = Parser::get_static_string_path_components(&imported_var)
+                    {
+                        if let Some((root, rest)) = components.split_first() {
+                            if root == "data" {
+                                let full: Vec<&str> = rest
+                                    .iter()
+                                    .map(String::as_str)
+                                    .chain(fields.iter().copied())
+                                    .collect();
+                                return self.lookup_data(&full);
+                            }
+                        }
+                    }
                     return Ok(Self::get_value_chained(
                         self.eval_expr(&imported_var)?,
                         fields,
