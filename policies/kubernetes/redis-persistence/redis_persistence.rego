@@ -82,6 +82,7 @@ launches contains l if {
 	input.kind
 	input.apiVersion
 	some c in k8s.containers(input) | k8s.init_containers(input)
+	may_run_redis(c.container, "command", "args")
 	toks := array.concat(
 		redis.tokens(object.get(c.container, "command", []), "command"),
 		redis.tokens(object.get(c.container, "args", []), "args"),
@@ -95,6 +96,30 @@ launches contains l if {
 	}
 }
 
+# may_run_redis(x, a, b): a cheap necessary condition for a container or service (fields a and b
+# holding its command line) to launch redis-server (see redis.invocation): its image names redis
+# or its command line mentions `redis-server`. Tokenizing every command line of every manifest
+# was most of this rule's time on repositories without Redis.
+may_run_redis(x, _, _) if mentions(object.get(x, "image", ""), "redis")
+
+may_run_redis(x, a, _) if mentions(object.get(x, a, []), "redis-server")
+
+may_run_redis(x, _, b) if mentions(object.get(x, b, []), "redis-server")
+
+# mentions(v, word): the string v, or a string item of the list v, contains word (lower-cased
+# for an image, whose name is compared lower-cased).
+mentions(v, word) if {
+	is_string(v)
+	contains(lower(v), word)
+}
+
+mentions(v, word) if {
+	is_array(v)
+	some item in v
+	is_string(item)
+	contains(item, word)
+}
+
 default_k8s_field(c) := "args" if c.args
 else := "command"
 
@@ -104,6 +129,7 @@ launches contains l if {
 	is_object(services) # regorus: `some … in null` is an error
 	some name, svc in services
 	is_object(svc)
+	may_run_redis(svc, "entrypoint", "command")
 	toks := array.concat(
 		redis.tokens(object.get(svc, "entrypoint", []), "entrypoint"),
 		redis.tokens(object.get(svc, "command", []), "command"),
@@ -195,6 +221,7 @@ default_launches contains {"base": ["services", name], "what": sprintf("service 
 }
 
 default_command(x, a, b) if {
+	mentions(x.image, "redis") # cheap, and necessary for the parse below
 	image.official(x.image, "redis")
 	not x[a]
 	not x[b]

@@ -161,6 +161,21 @@ test_flags_only_args_for_other_images_are_ignored if {
 	count(rule.deny) == 0 with input as statefulset({"image": "oliver006/redis_exporter:v1.58.0", "args": ["--redis.addr=redis://redis:6379"]})
 }
 
+# may_run_redis, the cheap guard before tokenizing: a command line that launches redis-server is
+# checked whatever the image, and an image name is compared without case.
+test_redis_server_in_another_image_is_checked if {
+	mine := {"image": "ghcr.io/acme/cache:1"}
+	paths(rule.deny) == {["spec", "template", "spec", "containers", 0, "command"]} with input as statefulset(object.union(mine, {"command": ["/usr/local/bin/redis-server"]}))
+	paths(rule.deny) == {["spec", "template", "spec", "containers", 0, "args"]} with input as statefulset(object.union(mine, {"command": ["sh", "-c"], "args": ["exec redis-server --appendonly no"]}))
+	paths(rule.deny) == {["services", "cache", "command"]} with input as compose(object.union(mine, {"command": "redis-server --save ''"}))
+	count(rule.deny) == 0 with input as statefulset(object.union(mine, {"command": ["cache-server", "--appendonly", "no"]}))
+}
+
+test_upper_case_image_is_the_redis_image if {
+	paths(rule.deny) == {["spec", "template", "spec", "containers", 0, "args"]} with input as statefulset({"image": "Docker.io/Bitnami/REDIS:7.2", "args": ["--save", ""]})
+	paths(rule.deny) == {["spec", "template", "spec", "containers", 0, "image"]} with input as statefulset({"image": "REDIS:7"})
+}
+
 test_variable_values_are_unknown if {
 	count(rule.deny) == 0 with input as statefulset({"command": ["redis-server", "--appendonly", "$(REDIS_AOF)"]})
 }
