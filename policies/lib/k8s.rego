@@ -1,10 +1,10 @@
 # Kubernetes helpers shared by the built-in rules: where the pod templates and containers of a
 # manifest are, as paths into the manifest (so findings can point at them).
 #
-# Every helper is a function of the manifest object: per-document rules pass `input`,
-# project-scope rules pass a document's `content` (an element of `input.documents`). Functions
-# are not cached like rules (regorus evaluates a call each time): a rule that iterates the
-# containers more than once binds them once, e.g. `containers := k8s.containers(input)`.
+# Every helper is a function of the manifest object: project-scope rules pass a document's
+# `content` (an element of `input.documents`). Functions are not cached like rules (regorus
+# evaluates a call each time): per-document rules use the rules `input_pod_specs`,
+# `input_containers` and `input_init_containers`, evaluated once per evaluation.
 package tollgate.lib.k8s
 
 import rego.v1
@@ -57,11 +57,23 @@ containers(obj) := containers_at(obj, "containers")
 # init_containers(obj): as containers, for initContainers.
 init_containers(obj) := containers_at(obj, "initContainers")
 
-containers_at(obj, key) := {{"path": array.concat(ps.path, [key, i]), "container": c, "pod": ps} |
-	some ps in pod_specs(obj)
+containers_at(obj, key) := containers_in(pod_specs(obj), key)
+
+containers_in(specs, key) := {{"path": array.concat(ps.path, [key, i]), "container": c, "pod": ps} |
+	some ps in specs
 	some i, c in list_of(ps.spec, key)
 	is_object(c)
 }
+
+# input_pod_specs, input_containers, input_init_containers: pod_specs, containers and
+# init_containers of `input`, as rules: a rule is evaluated once per evaluation, where each
+# call of a function is evaluated again (a rule that used the containers and the init
+# containers computed the pod templates three times).
+input_pod_specs := pod_specs(input)
+
+input_containers := containers_in(input_pod_specs, "containers")
+
+input_init_containers := containers_in(input_pod_specs, "initContainers")
 
 # list_of(obj, key): obj[key] when it is a list, else [] (absent, null or mistyped).
 list_of(obj, key) := obj[key] if is_array(obj[key])

@@ -123,6 +123,17 @@ test_items_that_are_not_mappings_are_skipped_keeping_indices if {
 	paths(k8s.containers(m)) == {["spec", "containers", 2], ["spec", "containers", 4]}
 }
 
+# The rules over `input` answer what the functions answer for it, input by input.
+test_input_rules_are_the_functions_of_input if {
+	every m in [workload("Deployment"), cronjob, bare_pod, {"kind": "ConfigMap", "data": {}}, null] {
+		k8s.input_pod_specs == k8s.pod_specs(m) with input as m
+		k8s.input_containers == k8s.containers(m) with input as m
+		k8s.input_init_containers == k8s.init_containers(m) with input as m
+	}
+	count(k8s.input_containers) == 2 with input as bare_pod
+	count(k8s.input_init_containers) == 1 with input as cronjob
+}
+
 test_containers_of_non_manifests_are_empty if {
 	k8s.containers(null) == set()
 	k8s.init_containers(null) == set()

@@ -25,7 +25,7 @@ cfg := data.tollgate.config["k8s-non-root"]
 # One finding per pod template (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
 # CronJob, ReplicationController), at its PodSpec, naming every container that may run as root.
 deny contains result.fail(ps.path, msg) if {
-	some ps in k8s.pod_specs(input)
+	some ps in k8s.input_pod_specs
 	psc := object.get(ps.spec, "securityContext", {})
 	reasons := [r |
 		some entry in checked(ps.spec)

@@ -31,7 +31,7 @@ cfg := data.tollgate.config["k8s-probes"]
 # One finding per container (init containers exempt), naming every required probe it lacks.
 deny contains result.fail(c.path, msg) if {
 	input.kind in cfg.kinds
-	some c in k8s.containers(input)
+	some c in k8s.input_containers
 	missing := [p | some p in cfg.probes; not has_probe(c.container, p)]
 	count(missing) > 0
 	msg := sprintf(

@@ -37,6 +37,7 @@ fsync_allowed := {lower(v) | some v in cfg.appendfsync_allowed}
 cm := k8s.metadata_name(input)
 
 deny contains result.fail_with(["data", c.key], msg, {"text_line": d.line}) if {
+	input.kind == "ConfigMap" # first: cheap, and nothing below applies to other manifests
 	some c in redis.configmap_confs
 	d := redis.last(c.directives, "appendonly")
 	redis.arg0(d) != "yes"
@@ -44,6 +45,7 @@ deny contains result.fail_with(["data", c.key], msg, {"text_line": d.line}) if {
 }
 
 deny contains result.fail(["data", key], msg) if {
+	input.kind == "ConfigMap"
 	not any_appendonly
 	not redis.configmap_includes
 	some key in redis.primary_conf_keys
@@ -56,6 +58,7 @@ any_appendonly if {
 }
 
 deny contains result.fail_with(["data", c.key], msg, {"text_line": d.line}) if {
+	input.kind == "ConfigMap" # first: cheap, and nothing below applies to other manifests
 	some c in redis.configmap_confs
 	d := redis.last(c.directives, "appendfsync")
 	not redis.arg0(d) in fsync_allowed
@@ -63,6 +66,7 @@ deny contains result.fail_with(["data", c.key], msg, {"text_line": d.line}) if {
 }
 
 deny contains result.fail_with(["data", c.key], msg, {"text_line": d.line}) if {
+	input.kind == "ConfigMap" # first: cheap, and nothing below applies to other manifests
 	some c in redis.configmap_confs
 	d := redis.last(c.directives, "save")
 	redis.save_disables(d)
@@ -81,7 +85,7 @@ allowed_text := concat(" or ", [sprintf("`appendfsync %s`", [v]) | some v in cfg
 launches contains l if {
 	input.kind
 	input.apiVersion
-	some c in k8s.containers(input) | k8s.init_containers(input)
+	some c in k8s.input_containers | k8s.input_init_containers
 	may_run_redis(c.container, "command", "args")
 	toks := array.concat(
 		redis.tokens(object.get(c.container, "command", []), "command"),
@@ -205,7 +209,7 @@ deny contains result.fail(array.concat(d.base, ["image"]), msg) if {
 default_launches contains {"base": c.path, "what": sprintf("container `%s` of %s", [object.get(c.container, "name", "?"), k8s.name(input)]), "image": c.container.image} if {
 	input.kind
 	input.apiVersion
-	some c in k8s.containers(input)
+	some c in k8s.input_containers
 	default_command(c.container, "command", "args")
 	not mounts_conf_k8s(c.container)
 }

@@ -27,11 +27,11 @@ import data.tollgate.lib.result
 cfg := data.tollgate.config["k8s-resources"]
 
 # The containers checked: every pod template's containers, and its init containers.
-checked contains {"c": c, "what": "container"} if some c in k8s.containers(input)
+checked contains {"c": c, "what": "container"} if some c in k8s.input_containers
 
 checked contains {"c": c, "what": "init container"} if {
 	cfg.init_containers == true
-	some c in k8s.init_containers(input)
+	some c in k8s.input_init_containers
 }
 
 # One finding per container, listing everything it lacks.

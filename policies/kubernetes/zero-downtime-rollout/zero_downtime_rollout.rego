@@ -87,7 +87,7 @@ single_replica if not input.spec.replicas
 single_replica if input.spec.replicas == 1
 
 rwo_claims := {name |
-	some ps in k8s.pod_specs(input)
+	some ps in k8s.input_pod_specs
 	some v in k8s.list_of(ps.spec, "volumes")
 	is_object(v)
 	name := v.persistentVolumeClaim.claimName
