@@ -482,3 +482,84 @@ fn a_reference_through_an_import_evaluates_only_what_it_names() {
         .expect_err("a conflict named through the import is an error");
     assert!(err.to_string().contains("multiple outputs"), "{err}");
 }
+
+// Patch 12: the rules of one input share what they compute (`eval_rule_continuing`, which
+// tollgate's per-document evaluation uses): a library rule over `input` is evaluated once for
+// every rule that needs it, as within one OPA query. What must not be shared: another input,
+// other data, a value computed under `with`, the state left by an error.
+#[test]
+fn consecutive_rules_of_one_input_share_rule_values_and_nothing_stale() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let lib = "package lib\n\nimport rego.v1\n\n\
+               names := tick(input.names)\n\n\
+               conflict[k] := v if {\n  some v in input.items\n  k := \"same\"\n}\n";
+    let rules = "package r\n\nimport rego.v1\n\nimport data.lib\n\n\
+                 a := count(lib.names)\n\nb := concat(\",\", lib.names)\n\n\
+                 mocked := x if {\n  x := lib.names with input.names as [\"m\"]\n}\n\n\
+                 threshold := data.cfg.n\n\nbroken := lib.conflict\n";
+    let set = load(&[("lib.rego", lib), ("rules.rego", rules)]);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let mut engine = set.engine.clone();
+    let counter = calls.clone();
+    engine
+        .add_extension(
+            "tick".to_string(),
+            1,
+            Box::new(move |args: Vec<regorus::Value>| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                Ok(args[0].clone())
+            }),
+        )
+        .unwrap();
+    let ask = |engine: &mut regorus::Engine, q: &str| -> Result<Value, String> {
+        engine
+            .eval_rule_continuing(q.to_string())
+            .map(|v| serde_json::to_value(v).unwrap())
+            .map_err(|e| e.to_string())
+    };
+    engine.set_input(regorus::Value::from(
+        json!({"names": ["x", "y"], "items": [1, 2]}),
+    ));
+    // Under `with` first: that value is not what the next rules see.
+    assert_eq!(ask(&mut engine, "data.r.mocked"), Ok(json!(["m"])));
+    assert_eq!(ask(&mut engine, "data.r.a"), Ok(json!(2)));
+    let after_a = calls.load(Ordering::SeqCst);
+    assert_eq!(ask(&mut engine, "data.r.b"), Ok(json!("x,y")));
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        after_a,
+        "lib.names was evaluated again for the second rule of the same input"
+    );
+    // An error, then the rules again: right values.
+    assert!(ask(&mut engine, "data.r.broken")
+        .unwrap_err()
+        .contains("multiple outputs"));
+    assert_eq!(ask(&mut engine, "data.r.b"), Ok(json!("x,y")));
+    // Another input: evaluated again, with its values.
+    engine.set_input(regorus::Value::from(json!({"names": ["z"], "items": []})));
+    let before = calls.load(Ordering::SeqCst);
+    assert_eq!(ask(&mut engine, "data.r.b"), Ok(json!("z")));
+    assert_eq!(ask(&mut engine, "data.r.a"), Ok(json!(1)));
+    assert_eq!(calls.load(Ordering::SeqCst), before + 1);
+    // Other data: seen.
+    engine
+        .add_data(regorus::Value::from(json!({"cfg": {"n": 1}})))
+        .unwrap();
+    assert_eq!(ask(&mut engine, "data.r.threshold"), Ok(json!(1)));
+    engine.clear_data();
+    engine
+        .add_data(regorus::Value::from(json!({"cfg": {"n": 2}})))
+        .unwrap();
+    assert_eq!(ask(&mut engine, "data.r.threshold"), Ok(json!(2)));
+    // A plain `eval_rule` in between leaves no state to the next.
+    assert_eq!(
+        engine
+            .eval_rule("data.r.a".to_string())
+            .map(|v| serde_json::to_value(v).unwrap())
+            .ok(),
+        Some(json!(1))
+    );
+    engine.set_input(regorus::Value::from(json!({"names": ["p", "q", "r"]})));
+    assert_eq!(ask(&mut engine, "data.r.a"), Ok(json!(3)));
+}

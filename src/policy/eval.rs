@@ -18,9 +18,12 @@ pub fn flush_prints(engine: &mut Engine) {
     }
 }
 
-/// `engine.eval_rule`, then [`flush_prints`].
+/// Evaluates the rule at `query`, then [`flush_prints`]. Consecutive calls with the same input
+/// keep the rule values computed so far (`eval_rule_continuing`, vendored regorus patch 12):
+/// the rules of one document share what the libraries compute over `input` (its pod templates
+/// and containers), as within one OPA query; `set_input` starts afresh.
 pub fn eval_rule(engine: &mut Engine, query: String) -> anyhow::Result<regorus::Value> {
-    let r = engine.eval_rule(query);
+    let r = engine.eval_rule_continuing(query);
     flush_prints(engine);
     r
 }

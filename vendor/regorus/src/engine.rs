@@ -205,6 +205,10 @@ pub struct Engine {
     // TOLLGATE PATCH (10): only the data changed since the engine was prepared: the modules'
     // analysis, hoisting and tables stand; the data-dependent state is refreshed.
     data_stale: bool,
+    // TOLLGATE PATCH (12): the interpreter's evaluation state (the rule values computed so far)
+    // belongs to the current input, data and policies: set by a successful `eval_rule`, cleared
+    // by anything that changes them and by any other evaluation; see `eval_rule_continuing`.
+    state_reusable: bool,
     rego_v1: bool,
     execution_timer_config: Option<ExecutionTimerConfig>,
     policy_length_config: PolicyLengthConfig,
@@ -308,6 +312,9 @@ impl Engine {
     }
 
     fn apply_effective_execution_timer_config(&mut self) {
+        // TOLLGATE PATCH (12): every evaluation starts here; only `eval_rule` and
+        // `eval_rule_continuing` leave a state that the next `eval_rule_continuing` may keep.
+        self.state_reusable = false;
         let config = self.effective_execution_timer_config();
         self.interpreter.set_execution_timer_config(config);
     }
@@ -320,6 +327,7 @@ impl Engine {
             interpreter: Interpreter::new(),
             prepared: false,
             data_stale: false,
+            state_reusable: false,
             rego_v1: true,
             execution_timer_config: None,
             policy_length_config: PolicyLengthConfig::default(),
@@ -482,6 +490,7 @@ impl Engine {
     /// ```
     ///
     pub fn add_policy(&mut self, path: String, rego: String) -> Result<String> {
+        self.state_reusable = false; // TOLLGATE PATCH (12)
         let source = Source::from_contents_with_limits(
             path,
             rego,
@@ -768,6 +777,7 @@ impl Engine {
         // unnecessary materialization (BTree -> boxed slice) of a value we were
         // just handed, and keeps the API free of any infallible allocation under
         // `allocator-memory-limits`.
+        self.state_reusable = false;
         self.interpreter.set_input(input);
     }
 
@@ -917,6 +927,7 @@ impl Engine {
     /// **_NOTE:_** Currently not all builtins honor this flag and will always strictly raise errors.
     /// ----
     pub fn set_strict_builtin_errors(&mut self, b: bool) {
+        self.state_reusable = false; // TOLLGATE PATCH (12)
         self.interpreter.set_strict_builtin_errors(b);
     }
 
@@ -1229,10 +1240,34 @@ impl Engine {
     /// # }
     /// ```
     pub fn eval_rule(&mut self, rule: String) -> Result<Value> {
+        self.state_reusable = false;
         self.prepare_for_eval(false, false)?;
         self.apply_effective_execution_timer_config();
         self.interpreter.clean_internal_evaluation_state();
-        self.interpreter.eval_rule_in_path(rule)
+        let r = self.interpreter.eval_rule_in_path(rule);
+        self.state_reusable = r.is_ok() && self.prepared;
+        r
+    }
+
+    /// TOLLGATE PATCH (12): [`Engine::eval_rule`], keeping the rule values the previous
+    /// successful `eval_rule`/`eval_rule_continuing` of this engine computed, when nothing that
+    /// they depend on changed since (`set_input`, data, policies; any other evaluation also
+    /// starts afresh). Rules that several queries over one input need (a library's rule over
+    /// `input`) are then evaluated once, as within one OPA query. The time limit applies to each
+    /// call. After an error, the next call starts afresh.
+    pub fn eval_rule_continuing(&mut self, rule: String) -> Result<Value> {
+        let reuse = self.state_reusable && self.prepared && !self.data_stale;
+        self.state_reusable = false;
+        self.prepare_for_eval(false, false)?;
+        self.apply_effective_execution_timer_config();
+        if reuse {
+            self.interpreter.restart_execution_timer();
+        } else {
+            self.interpreter.clean_internal_evaluation_state();
+        }
+        let r = self.interpreter.eval_rule_in_path(rule);
+        self.state_reusable = r.is_ok() && self.prepared;
+        r
     }
 
     /// Evaluate a Rego query.
@@ -1466,6 +1501,7 @@ impl Engine {
     /// modules (which does not depend on the data) and refreshes only what does
     /// ([`Engine::prepare_for_eval`]); upstream analysed every module again.
     fn data_changed(&mut self) {
+        self.state_reusable = false;
         if self.prepared {
             self.data_stale = true;
         }
@@ -1488,6 +1524,7 @@ impl Engine {
 
         // if the data/policies have changed or the interpreter has never been prepared
         if !self.prepared {
+            self.state_reusable = false;
             // Analyze the modules and determine how statements must be scheduled.
             let analyzer = Analyzer::new();
             let schedule = Rc::new(analyzer.analyze(&self.modules)?);
@@ -1687,6 +1724,7 @@ impl Engine {
         nargs: u8,
         extension: Box<dyn Extension>,
     ) -> Result<()> {
+        self.state_reusable = false; // TOLLGATE PATCH (12)
         self.interpreter.add_extension(path, nargs, extension)
     }
 
@@ -1741,6 +1779,7 @@ impl Engine {
     /// If `enable` is different from the current value, then any existing coverage
     /// information will be cleared.
     pub fn set_enable_coverage(&mut self, enable: bool) {
+        self.state_reusable = false; // TOLLGATE PATCH (12)
         self.interpreter.set_enable_coverage(enable);
     }
 
@@ -1755,6 +1794,7 @@ impl Engine {
     ///
     /// See [`Engine::take_prints`].
     pub fn set_gather_prints(&mut self, b: bool) {
+        self.state_reusable = false; // TOLLGATE PATCH (12)
         self.interpreter.set_gather_prints(b);
     }
 
@@ -1992,6 +2032,7 @@ impl Engine {
             rego_v1: true, // Value doesn't matter since this is used only for policy parsing
             prepared: true,
             data_stale: false,
+            state_reusable: false,
             execution_timer_config: None,
             policy_length_config: PolicyLengthConfig::default(), // Compiled policies are already parsed, so these length limits are not used
         };

@@ -341,6 +341,12 @@ impl Interpreter {
         }
     }
 
+    /// TOLLGATE PATCH (12): the time limit of a new evaluation that keeps the state of the
+    /// previous one ([`crate::Engine::eval_rule_continuing`]).
+    pub fn restart_execution_timer(&mut self) {
+        self.reset_execution_timer_state();
+    }
+
     fn reset_execution_timer_state(&mut self) {
         self.execution_timer.reset();
         if self.execution_timer.limit().is_none() {
