@@ -1,6 +1,7 @@
 # GitHub Actions helpers shared by the built-in workflow rules. Every function takes the workflow
-# (the document's content: `input` for per-document rules, `doc.content` for project rules) and
-# returns values with their paths into it, so findings can point at them.
+# (the document's content: `doc.content` for project rules; per-document rules use the rules
+# `input_job_list` and `input_step_list`) and returns values with their paths into it, so
+# findings can point at them.
 package tollgate.lib.workflow
 
 import rego.v1
@@ -25,6 +26,12 @@ step_list(wf) := {{"job_id": id, "job": job, "index": i, "step": step, "path": [
 	some i, step in job.steps
 	is_object(step)
 }
+
+# input_job_list, input_step_list: job_list and step_list of `input`, as rules: a rule is
+# evaluated once for every rule of the document (regorus patch 12), a function at every call.
+input_job_list := job_list(input)
+
+input_step_list := step_list(input)
 
 # list_of_steps(job): the job's steps that are mappings ([] when absent or mistyped).
 list_of_steps(job) := [st | some st in job.steps; is_object(st)] if is_array(job.steps)

@@ -67,6 +67,15 @@ test_step_list_keeps_indices_and_skips_non_mappings if {
 	s.job == build
 }
 
+# The rules over `input` answer what the functions answer for it.
+test_input_rules_are_the_functions_of_input if {
+	every w in [workflow, {"jobs": {"a": build}}, {"on": "push"}, null] {
+		wf.input_job_list == wf.job_list(w) with input as w
+		wf.input_step_list == wf.step_list(w) with input as w
+	}
+	count(wf.input_step_list) == 3 with input as workflow
+}
+
 test_step_list_without_steps_is_empty if {
 	wf.step_list({"jobs": {"a": {"steps": null}, "b": {"steps": {"run": "x"}}, "c": {}}}) == set()
 	wf.step_list(null) == set()

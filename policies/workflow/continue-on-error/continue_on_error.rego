@@ -60,7 +60,7 @@ step_exempt(s) if job_exempt(s.job_id, s.job)
 step_exempt(s) if allowed(wf.step_names(s.step))
 
 deny contains result.fail(array.concat(j.path, ["continue-on-error"]), msg) if {
-	some j in wf.job_list(input)
+	some j in wf.input_job_list
 	literal_true(j.job["continue-on-error"])
 	not job_exempt(j.id, j.job)
 	msg := sprintf(
@@ -70,7 +70,7 @@ deny contains result.fail(array.concat(j.path, ["continue-on-error"]), msg) if {
 }
 
 deny contains result.fail_with(array.concat(j.path, ["continue-on-error"]), msg, {"severity": "warning"}) if {
-	some j in wf.job_list(input)
+	some j in wf.input_job_list
 	value := j.job["continue-on-error"]
 	expression(value)
 	not job_exempt(j.id, j.job)
@@ -81,7 +81,7 @@ deny contains result.fail_with(array.concat(j.path, ["continue-on-error"]), msg,
 }
 
 deny contains result.fail(array.concat(s.path, ["continue-on-error"]), msg) if {
-	some s in wf.step_list(input)
+	some s in wf.input_step_list
 	literal_true(s.step["continue-on-error"])
 	not step_exempt(s)
 	msg := sprintf(
@@ -91,7 +91,7 @@ deny contains result.fail(array.concat(s.path, ["continue-on-error"]), msg) if {
 }
 
 deny contains result.fail_with(array.concat(s.path, ["continue-on-error"]), msg, {"severity": "warning"}) if {
-	some s in wf.step_list(input)
+	some s in wf.input_step_list
 	value := s.step["continue-on-error"]
 	expression(value)
 	not step_exempt(s)

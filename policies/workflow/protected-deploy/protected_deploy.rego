@@ -81,7 +81,7 @@ has_environment(job) if {
 }
 
 deny contains result.fail(j.path, msg) if {
-	some j in wf.job_list(input)
+	some j in wf.input_job_list
 	deploy_job(j.id, j.job)
 	not wf.is_reusable_call(j.job)
 	not has_environment(j.job)

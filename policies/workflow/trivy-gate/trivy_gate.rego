@@ -120,7 +120,7 @@ severity_problem(x) := msg if {
 # aquasecurity/trivy-action steps.
 
 deny contains result.fail(path, msg) if {
-	some s in wf.step_list(input)
+	some s in wf.input_step_list
 	trivy_action(s.step)
 	not sbom_step(s.step)
 	sev := action_setting(s, "severity")
@@ -149,7 +149,7 @@ sbom_step(step) if lower(trim_space(step["with"]["scan-type"])) == "sbom"
 gated_report(s) if {
 	report_step(s.step)
 	t := target(s.step)
-	some g in wf.step_list(input)
+	some g in wf.input_step_list
 	g.job_id == s.job_id
 	g.index != s.index
 	trivy_action(g.step)
@@ -276,7 +276,7 @@ cli_setting(s, cmd, flag_re, env_name) := {"value": v, "origin": "flag"} if {
 } else := env_setting_of(s, env_name)
 
 deny contains result.fail_with(array.concat(s.path, ["run"]), msg, extra) if {
-	some s in wf.step_list(input)
+	some s in wf.input_step_list
 	is_string(s.step.run)
 	some cmd in trivy_commands(s.step.run)
 	not cli_sbom(cmd)
