@@ -24,11 +24,13 @@ import data.tollgate.lib.result
 
 cfg := data.tollgate.config["postgres-backup"]
 
-manifests contains doc if {
+# manifests: the Kubernetes documents of the input, as a list (a set orders its elements by
+# comparing whole documents).
+manifests := [doc |
 	some doc in input.documents
 	doc.kind == "kubernetes"
 	is_object(doc.content)
-}
+]
 
 deny contains result.fail_in(doc, ["kind"], msg) if {
 	not backup_cronjob
@@ -46,6 +48,8 @@ deny contains result.fail_in(doc, ["kind"], msg) if {
 # "postgres": postgres, bitnami/postgresql, postgres-ha… Exporters, operators, backup and
 # client images are not servers.
 postgres_image(ref) if {
+	is_string(ref)
+	contains(lower(ref), "postgres") # cheap, and necessary for the parse below
 	name := image.name(ref)
 	startswith(name, "postgres")
 	not regex.match(`exporter|operator|backup|client|proxy|pgbouncer`, name)
