@@ -1,7 +1,7 @@
 //! docker compose files: `compose*.y{a,}ml` and `docker-compose*.y{a,}ml`, as written.
 
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -294,6 +294,8 @@ pub fn stacks_with(
         }
     }
     let mut out: Vec<Vec<String>> = Vec::new();
+    // Stacks already listed, looked up by hash: `out.contains` was quadratic in the stacks.
+    let mut seen: HashSet<Vec<String>> = HashSet::new();
     for seed in seeds {
         let mut stack = seed;
         let mut i = 0;
@@ -310,7 +312,7 @@ pub fn stacks_with(
             }
             i += 1;
         }
-        if !out.contains(&stack) {
+        if seen.insert(stack.clone()) {
             out.push(stack);
         }
     }
