@@ -206,8 +206,9 @@ pub struct Engine {
     // analysis, hoisting and tables stand; the data-dependent state is refreshed.
     data_stale: bool,
     // TOLLGATE PATCH (12): the interpreter's evaluation state (the rule values computed so far)
-    // belongs to the current input, data and policies: set by a successful `eval_rule`, cleared
-    // by anything that changes them and by any other evaluation; see `eval_rule_continuing`.
+    // belongs to the current input and options: set by a successful `eval_rule`, cleared by
+    // `set_input`, the option setters and any other evaluation. A change of policies or data
+    // shows in `prepared` and `data_stale`; see `eval_rule_continuing`.
     state_reusable: bool,
     rego_v1: bool,
     execution_timer_config: Option<ExecutionTimerConfig>,
@@ -490,7 +491,6 @@ impl Engine {
     /// ```
     ///
     pub fn add_policy(&mut self, path: String, rego: String) -> Result<String> {
-        self.state_reusable = false; // TOLLGATE PATCH (12)
         let source = Source::from_contents_with_limits(
             path,
             rego,
@@ -1240,13 +1240,9 @@ impl Engine {
     /// # }
     /// ```
     pub fn eval_rule(&mut self, rule: String) -> Result<Value> {
+        // TOLLGATE PATCH (12): from an empty evaluation state.
         self.state_reusable = false;
-        self.prepare_for_eval(false, false)?;
-        self.apply_effective_execution_timer_config();
-        self.interpreter.clean_internal_evaluation_state();
-        let r = self.interpreter.eval_rule_in_path(rule);
-        self.state_reusable = r.is_ok() && self.prepared;
-        r
+        self.eval_rule_continuing(rule)
     }
 
     /// TOLLGATE PATCH (12): [`Engine::eval_rule`], keeping the rule values the previous
@@ -1261,12 +1257,12 @@ impl Engine {
         self.prepare_for_eval(false, false)?;
         self.apply_effective_execution_timer_config();
         if reuse {
-            self.interpreter.restart_execution_timer();
+            self.interpreter.reset_execution_timer_state();
         } else {
             self.interpreter.clean_internal_evaluation_state();
         }
         let r = self.interpreter.eval_rule_in_path(rule);
-        self.state_reusable = r.is_ok() && self.prepared;
+        self.state_reusable = r.is_ok();
         r
     }
 
@@ -1501,7 +1497,6 @@ impl Engine {
     /// modules (which does not depend on the data) and refreshes only what does
     /// ([`Engine::prepare_for_eval`]); upstream analysed every module again.
     fn data_changed(&mut self) {
-        self.state_reusable = false;
         if self.prepared {
             self.data_stale = true;
         }
@@ -1524,7 +1519,6 @@ impl Engine {
 
         // if the data/policies have changed or the interpreter has never been prepared
         if !self.prepared {
-            self.state_reusable = false;
             // Analyze the modules and determine how statements must be scheduled.
             let analyzer = Analyzer::new();
             let schedule = Rc::new(analyzer.analyze(&self.modules)?);

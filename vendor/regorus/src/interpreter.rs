@@ -341,13 +341,9 @@ impl Interpreter {
         }
     }
 
-    /// TOLLGATE PATCH (12): the time limit of a new evaluation that keeps the state of the
-    /// previous one ([`crate::Engine::eval_rule_continuing`]).
-    pub fn restart_execution_timer(&mut self) {
-        self.reset_execution_timer_state();
-    }
-
-    fn reset_execution_timer_state(&mut self) {
+    // TOLLGATE PATCH (12): also the time limit of an evaluation that keeps the state of the
+    // previous one ([`crate::Engine::eval_rule_continuing`]).
+    pub(crate) fn reset_execution_timer_state(&mut self) {
         self.execution_timer.reset();
         if self.execution_timer.limit().is_none() {
             return;
