@@ -120,6 +120,8 @@ pub fn dotted_calls(text: &str) -> Vec<(String, u32, u32)> {
         })
         .collect();
     let mut out = Vec::new();
+    // Lines counted as the matches advance (once over the text, not once per call).
+    let (mut line, mut line_start, mut scanned) = (1u32, 0usize, 0usize);
     for c in CALL.captures_iter(&code) {
         let m = c.get(1).expect("group 1");
         let name = m.as_str();
@@ -127,12 +129,14 @@ pub fn dotted_calls(text: &str) -> Vec<(String, u32, u32)> {
         if first == "data" || first == "input" || aliases.iter().any(|a| a == first) {
             continue;
         }
-        let before = &code[..m.start()];
-        let line = before.matches('\n').count() as u32 + 1;
-        let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
-            .chars()
-            .count() as u32
-            + 1;
+        for (i, b) in code.as_bytes()[scanned..m.start()].iter().enumerate() {
+            if *b == b'\n' {
+                line += 1;
+                line_start = scanned + i + 1;
+            }
+        }
+        scanned = m.start();
+        let col = code[line_start..m.start()].chars().count() as u32 + 1;
         out.push((name.to_string(), line, col));
     }
     out
@@ -183,6 +187,16 @@ mod tests {
         assert_eq!(
             dotted_calls(text),
             vec![("crypto.sha256".to_string(), 5, 7)]
+        );
+        // Several calls: lines and (character) columns of each, after non-ASCII text.
+        let text = "package p\nx := time.now_ns()\ny := [1,\n  \"é\", crypto.md5(\"a\")]\nz := io.jwt.decode(\"t\")\n";
+        assert_eq!(
+            dotted_calls(text),
+            vec![
+                ("time.now_ns".to_string(), 2, 6),
+                ("crypto.md5".to_string(), 4, 8),
+                ("io.jwt.decode".to_string(), 5, 6)
+            ]
         );
     }
 
