@@ -2,9 +2,7 @@
 //! per worker thread), then project-scope rules over all documents, and conftest's `--combine`.
 
 use rayon::prelude::*;
-use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
 
 use crate::model::{Diagnostic, Kind, RawFinding, Scope};
 use crate::policy::{self, PolicySet, Rule};
@@ -32,13 +30,6 @@ pub fn evaluate_some<'p>(
     wanted: &(dyn Fn(&Document) -> bool + Sync),
 ) -> (Vec<(usize, &'p Rule, RawFinding)>, Vec<Diagnostic>) {
     let _limit = crate::policy::load::MemoryLimit::arm(policies.memory_budget);
-    // Each document's value for the engine, converted once for every rule that sees it.
-    let values: Vec<OnceLock<regorus::Value>> = docs.iter().map(|_| OnceLock::new()).collect();
-    let value_of = |i: usize| {
-        values[i]
-            .get_or_init(|| regorus::Value::from(docs[i].value.clone()))
-            .clone()
-    };
     // One engine clone per worker thread; rules one by one, so that an error names its rule.
     // (A single batched query per document was measured no faster: the cost is in the rules.)
     let doc_rules: Vec<&Rule> = policies
@@ -64,7 +55,7 @@ pub fn evaluate_some<'p>(
                 if rules.is_empty() {
                     return (found, errs);
                 }
-                engine.set_input(value_of(i));
+                engine.set_input(doc.value.clone());
                 for rule in rules {
                     match policy::evaluate(engine, rule) {
                         Ok(raws) => found.extend(raws.into_iter().map(|r| (i, *rule, r))),
@@ -117,7 +108,7 @@ pub fn evaluate_some<'p>(
             // file over every document is quadratic).
             let mut listed: Vec<regorus::Value> = Vec::new();
             let mut files: BTreeMap<regorus::Value, Vec<regorus::Value>> = BTreeMap::new();
-            for (i, d) in docs.iter().enumerate() {
+            for d in docs {
                 if !rules[0].applies_to(d.kind) {
                     continue;
                 }
@@ -125,7 +116,7 @@ pub fn evaluate_some<'p>(
                     .entry(regorus::Value::from(d.path()))
                     .or_default()
                     .push(regorus::Value::from(listed.len() as u64));
-                listed.push(project_entry(d, value_of(i)));
+                listed.push(project_entry(d));
             }
             let files: BTreeMap<regorus::Value, regorus::Value> = files
                 .into_iter()
@@ -167,12 +158,12 @@ pub fn evaluate_some<'p>(
 }
 
 /// One document of a project rule's input: `{"file", "kind", "index", "content"}`.
-fn project_entry(d: &Document, content: regorus::Value) -> regorus::Value {
+fn project_entry(d: &Document) -> regorus::Value {
     let mut o = BTreeMap::new();
     o.insert("file".into(), regorus::Value::from(d.path()));
     o.insert("kind".into(), regorus::Value::from(d.kind.name()));
     o.insert("index".into(), regorus::Value::from(d.index as u64));
-    o.insert("content".into(), content);
+    o.insert("content".into(), d.value.clone());
     regorus::Value::from(o)
 }
 
@@ -197,11 +188,16 @@ fn evaluate_combined<'p>(
         return (found, errors);
     }
     let mut engine = policies.engine.clone();
-    let listed: Vec<Value> = docs
+    let listed: Vec<regorus::Value> = docs
         .iter()
-        .map(|d| json!({"path": d.path(), "contents": d.value}))
+        .map(|d| {
+            let mut o = BTreeMap::new();
+            o.insert("path".into(), regorus::Value::from(d.path()));
+            o.insert("contents".into(), d.value.clone());
+            regorus::Value::from(o)
+        })
         .collect();
-    engine.set_input(regorus::Value::from(Value::Array(listed)));
+    engine.set_input(regorus::Value::from(listed));
     for rule in policies.rules.iter().filter(|r| r.conftest) {
         match policy::evaluate(&mut engine, rule) {
             Ok(raws) => {
@@ -229,6 +225,7 @@ mod tests {
     use super::*;
     use crate::model::SourceFile;
     use crate::source::{self, Claim, LoadContext};
+    use serde_json::json;
 
     #[test]
     fn a_project_entry_is_the_value_the_json_route_gives() {
@@ -243,10 +240,9 @@ mod tests {
             },
         );
         let d = &loaded.documents[0];
-        let direct = project_entry(d, regorus::Value::from(d.value.clone()));
-        let via_json = regorus::Value::from(
-            json!({"file": d.path(), "kind": d.kind.name(), "index": d.index, "content": d.value}),
-        );
+        let direct = project_entry(d);
+        let via_json = regorus::Value::from(json!({"file": d.path(), "kind": d.kind.name(),
+            "index": d.index, "content": crate::model::value::to_json(&d.value)}));
         assert_eq!(direct, via_json);
     }
 }

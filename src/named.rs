@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::discover::{self, Candidate, DiscoverOptions};
+use crate::model::value::to_json;
 use crate::read::{self, LoadedFiles};
 use crate::source::{self, compose, kustomize, yaml, Document, NamedContext};
 
@@ -151,7 +152,7 @@ fn context_of(doc: &Document, file: &Path, repo: &Path, scope: &Scope<'_>) -> Ve
             } else {
                 Vec::new()
             };
-            named.extend(compose::linked_files(doc.path(), &doc.value));
+            named.extend(compose::linked_files(doc.path(), &to_json(&doc.value)));
             for stack in scope.stacks {
                 if stack.iter().any(|f| f == doc.path()) {
                     named.extend(stack.iter().cloned());

@@ -284,12 +284,13 @@ pub fn pinpoint(
         .map(|(n, all)| {
             let (i, rule, raw) = &raws[n];
             let doc = &docs[*i];
+            let json = crate::model::value::to_json(&doc.value);
             let count = all.iter().filter(|m| **m == raw.msg).count();
             let others = all.into_iter().filter(|m| *m != raw.msg).collect();
             let mut search = Search {
                 engine: policies.engine.clone(),
                 rule,
-                doc: &doc.value,
+                doc: &json,
                 fixed: if doc.kind == kubernetes::KIND {
                     &["kind", "apiVersion"]
                 } else {

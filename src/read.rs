@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::discover::{self, Candidate};
-use crate::model::{Diagnostic, Finding, Kind, SourceFile, Sources};
+use crate::model::{value, Diagnostic, Finding, Kind, SourceFile, Sources};
 use crate::source::{self, coverage, trivyignore, yaml, Document, LoadContext, Loaded};
 
 /// What the load stage produced.
@@ -316,7 +316,7 @@ pub fn shared_data(
         .iter()
         .find(|d| d.kind == trivyignore::KIND && d.path() == shown)
     {
-        Some(d) => d.value.get("entries").cloned().unwrap_or_else(|| json!([])),
+        Some(d) => value::member(&d.value, "entries").map_or_else(|| json!([]), value::to_json),
         // Not discovered (a report named on the command line, or a file that failed to load):
         // read it directly, confined to the scan root and within the size limit, when there
         // is a Trivy report to apply it to.

@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 
 use super::finding::Finding;
 use super::span::{path_to_string, Seg};
+use super::value;
 
 /// The version of the fingerprint scheme (SARIF's `partialFingerprints` key carries it).
 pub const VERSION: u32 = 2;
@@ -69,23 +70,20 @@ fn write_canonical(v: &Value, out: &mut String) {
     }
 }
 
-/// The value at `path` in `v`, if it exists.
-pub fn value_at<'a>(v: &'a Value, path: &[Seg]) -> Option<&'a Value> {
-    path.iter().try_fold(v, |v, seg| match seg {
-        Seg::Key(k) => v.as_object()?.get(k),
-        Seg::Index(i) => v.as_array()?.get(*i),
+/// The value at `path` in a document's value, if it exists.
+pub fn value_at<'a>(v: &'a regorus::Value, path: &[Seg]) -> Option<&'a regorus::Value> {
+    path.iter().try_fold(v, |v, seg| match (seg, v) {
+        (Seg::Key(k), _) => value::member(v, k),
+        (Seg::Index(i), regorus::Value::Array(a)) => a.get(*i),
+        _ => None,
     })
 }
 
 /// A document's identity within its file: `apiVersion/kind/namespace/name` for an object with
 /// a `kind` and a `metadata.name` (Kubernetes and lookalikes), so inserting or reordering
 /// documents does not change it; else its index in the stream (`#N`).
-pub fn document_identity(value: &Value, index: usize) -> String {
-    let s = |p: &[&str]| -> Option<&str> {
-        p.iter()
-            .try_fold(value, |v, k| v.as_object()?.get(*k))
-            .and_then(Value::as_str)
-    };
+pub fn document_identity(v: &regorus::Value, index: usize) -> String {
+    let s = |p: &[&str]| value::str_at(v, p);
     match (s(&["kind"]), s(&["metadata", "name"])) {
         (Some(kind), Some(name)) => format!(
             "{}/{kind}/{}/{name}",
@@ -98,13 +96,13 @@ pub fn document_identity(value: &Value, index: usize) -> String {
 
 /// A finding's identity (see [`Finding::identity`]) from its document and the path the rule
 /// asked for.
-pub fn identity(doc_value: &Value, doc_index: usize, path: &[Seg]) -> String {
+pub fn identity(doc_value: &regorus::Value, doc_index: usize, path: &[Seg]) -> String {
     let mut out = document_identity(doc_value, doc_index);
     out.push('\0');
     out.push_str(&path_to_string(path));
     out.push('\0');
     match value_at(doc_value, path) {
-        Some(v) => write_canonical(v, &mut out),
+        Some(v) => write_canonical(&value::to_json(v), &mut out),
         None => out.push_str("(absent)"),
     }
     out
@@ -225,21 +223,25 @@ mod tests {
 
     #[test]
     fn kubernetes_documents_are_identified_by_kind_namespace_and_name() {
-        let d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
-                       "metadata": {"name": "api", "namespace": "prod"}});
+        let d = value::from_json(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                       "metadata": {"name": "api", "namespace": "prod"}}));
         assert_eq!(document_identity(&d, 3), "apps/v1/Deployment/prod/api");
         assert_eq!(
             document_identity(&d, 3),
             document_identity(&d, 0),
             "the index does not matter"
         );
-        assert_eq!(document_identity(&json!({"services": {}}), 2), "#2");
+        assert_eq!(
+            document_identity(&value::from_json(json!({"services": {}})), 2),
+            "#2"
+        );
     }
 
     #[test]
     fn identity_uses_the_requested_path_and_the_value_there() {
-        let d = json!({"kind": "Pod", "metadata": {"name": "p"},
-                       "spec": {"containers": [{"image": "a:latest"}]}});
+        let json = json!({"kind": "Pod", "metadata": {"name": "p"},
+                       "spec": {"containers": [{"image": "a:latest"}], "replicas": 2.0}});
+        let d = value::from_json(json.clone());
         let path = vec![
             Seg::from("spec"),
             Seg::from("containers"),
@@ -254,9 +256,13 @@ mod tests {
         // A path that does not exist (a missing field) is part of the identity as absent.
         let missing = identity(&d, 0, &segs(&["spec", "securityContext"]));
         assert!(missing.ends_with("\0(absent)"), "{missing:?}");
-        let mut other = d.clone();
+        let mut other = json.clone();
         other["spec"]["containers"][0]["image"] = json!("a:1.2");
-        assert_ne!(identity(&other, 0, &path), id);
+        assert_ne!(identity(&value::from_json(other), 0, &path), id);
+        // Numbers as written: a float stays a float (fingerprints of earlier versions, which
+        // held documents as JSON, are unchanged).
+        let replicas = identity(&d, 0, &segs(&["spec", "replicas"]));
+        assert!(replicas.ends_with("\0spec.replicas\x002.0"), "{replicas:?}");
     }
 
     #[test]

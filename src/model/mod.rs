@@ -9,7 +9,8 @@
 //! - [`rule`]: what is known about a rule ([`RuleMeta`]);
 //! - [`catalog`]: tollgate's own rules (`parse-error`, `waiver-*`);
 //! - [`commands`]: neutralising text that would become GitHub Actions workflow commands;
-//! - [`outcome`]: the result of a run; [`fingerprint`]: stable finding fingerprints.
+//! - [`outcome`]: the result of a run; [`fingerprint`]: stable finding fingerprints;
+//! - [`value`]: documents' values as the engine holds them, and their JSON.
 
 pub mod catalog;
 pub mod commands;
@@ -21,6 +22,7 @@ pub mod rule;
 pub mod severity;
 pub mod source_file;
 pub mod span;
+pub mod value;
 
 pub use finding::{
     Diagnostic, Finding, RawFinding, Related, Severity, Suppression, SuppressionKind,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::parse::{file_name_lower, load_stream};
 use super::{Document, KindSpec, LoadContext, Loaded, Loader};
+use crate::model::value::to_json;
 use crate::model::{Kind, SourceFile};
 
 pub const KIND: Kind = Kind("compose");
@@ -326,7 +327,7 @@ pub fn stack_data(docs: &[Document], declared: &[Vec<String>]) -> Value {
     for d in docs.iter().filter(|d| d.kind == KIND) {
         files
             .entry(d.path().to_string())
-            .or_insert_with(|| d.value.clone());
+            .or_insert_with(|| to_json(&d.value));
     }
     let stacks = stacks_with(&files, declared, &read_env);
     // `of`: the stacks (indices) each file is part of, for rules to look up in linear time.

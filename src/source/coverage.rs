@@ -13,6 +13,7 @@
 //! lcov, then Cobertura). Spans: `totals` points at the report's totals (istanbul `total`, the
 //! Cobertura root element, else the first line), `files[i]` at that file's record.
 
+use crate::model::value::{self, from_json};
 use quick_xml::events::Event as XmlEvent;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -52,7 +53,7 @@ fn load(source: &Arc<SourceFile>, ctx: LoadContext) -> Loaded {
                         documents: vec![Document {
                             kind: KIND,
                             index: 0,
-                            value,
+                            value: from_json(value),
                             spans,
                             source: source.clone(),
                         }],
@@ -183,7 +184,7 @@ fn build(
         documents: vec![Document {
             kind: KIND,
             index: 0,
-            value,
+            value: from_json(value),
             spans,
             source,
         }],
@@ -730,7 +731,7 @@ fn parse_cobertura(source: &SourceFile) -> Result<Option<Cobertura>, (usize, Str
 /// Marks all but one report of a run as not primary: in one folder, an istanbul summary wins
 /// over lcov, which wins over Cobertura.
 pub fn mark_primary(docs: &mut [Document]) {
-    let rank = |d: &Document| match d.value.get("format").and_then(Value::as_str) {
+    let rank = |d: &Document| match value::str_at(&d.value, &["format"]) {
         Some("istanbul") => 0,
         Some("lcov") => 1,
         _ => 2,
@@ -752,8 +753,8 @@ pub fn mark_primary(docs: &mut [Document]) {
     }
     for d in docs.iter_mut().filter(|d| d.kind == KIND) {
         if best.get(&dir(d)).is_some_and(|b| b.1 != d.path()) {
-            if let Some(o) = d.value.as_object_mut() {
-                o.insert("primary".into(), Value::Bool(false));
+            if let Ok(o) = d.value.as_object_mut() {
+                o.insert("primary".into(), false.into());
             }
         }
     }
@@ -767,9 +768,9 @@ mod tests {
         load_lcov(SourceFile::new("lcov.info".into(), text.into()))
     }
 
-    fn totals(l: &Loaded) -> &Value {
+    fn totals(l: &Loaded) -> Value {
         assert!(l.findings.is_empty(), "{:?}", l.findings);
-        &l.documents[0].value["totals"]
+        value::to_json(&l.documents[0].value)["totals"].clone()
     }
 
     #[test]
@@ -779,7 +780,8 @@ mod tests {
             totals(&l)["lines"],
             json!({"covered": 2, "total": 2, "pct": 100.0})
         );
-        assert_eq!(l.documents[0].value["files"].as_array().unwrap().len(), 1);
+        let v = value::to_json(&l.documents[0].value);
+        assert_eq!(v["files"].as_array().unwrap().len(), 1);
     }
 
     #[test]
@@ -825,7 +827,7 @@ mod tests {
     fn cobertura_totals_and_files() {
         let xml = "<?xml version=\"1.0\"?>\n<coverage lines-valid=\"4\" lines-covered=\"3\" line-rate=\"0.75\">\n<packages><package name=\"p\"><classes>\n<class name=\"A\" filename=\"src\\a.py\"><methods><method name=\"m\"><lines><line number=\"1\" hits=\"1\"/></lines></method></methods>\n<lines><line number=\"1\" hits=\"1\"/><line number=\"2\" hits=\"0\" branch=\"true\" condition-coverage=\"50% (1/2)\"/></lines></class>\n</classes></package></packages></coverage>\n";
         let l = load_cobertura(SourceFile::new("coverage.xml".into(), xml.into()), false);
-        let v = &l.documents[0].value;
+        let v = &value::to_json(&l.documents[0].value);
         assert_eq!(
             v["totals"]["lines"],
             json!({"covered": 3, "total": 4, "pct": 75.0})

@@ -3,6 +3,7 @@
 //! No file name claims them: any YAML that no other kind names is read, and its content
 //! decides (see `structured`).
 
+use crate::model::value::{self, from_json};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -29,7 +30,7 @@ pub fn recognise(source: &Arc<SourceFile>, docs: Vec<YamlDoc>) -> (Vec<Document>
     let doc = |value, spans| Document {
         kind: KIND,
         index: 0,
-        value,
+        value: from_json(value),
         spans,
         source: source.clone(),
     };
@@ -79,10 +80,10 @@ pub static SPEC: KindSpec = KindSpec {
 pub fn claim_data(docs: &[Document]) -> Value {
     let mut claims = serde_json::Map::new();
     for d in docs.iter().filter(|d| d.kind == KIND) {
-        let v = &d.value;
-        if v.get("kind").and_then(Value::as_str) != Some("PersistentVolumeClaim") {
+        if value::str_at(&d.value, &["kind"]) != Some("PersistentVolumeClaim") {
             continue;
         }
+        let v = &value::to_json(&d.value);
         let Some(name) = v.pointer("/metadata/name").and_then(Value::as_str) else {
             continue;
         };
@@ -117,7 +118,7 @@ mod tests {
         let doc = |value: Value| Document {
             kind: KIND,
             index: 0,
-            value,
+            value: from_json(value),
             spans: SpanNode::default(),
             source: source.clone(),
         };

@@ -26,7 +26,6 @@ pub mod trivyignore;
 pub mod workflow;
 pub mod yaml;
 
-use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -39,7 +38,8 @@ pub struct Document {
     /// Position among the file's documents (0-based): the YAML stream's order, a `kind: List`
     /// counting one per item.
     pub index: usize,
-    pub value: Value,
+    /// What rules see as `input` (see [`crate::model::value`]).
+    pub value: regorus::Value,
     pub spans: SpanNode,
     pub source: Arc<SourceFile>,
 }

@@ -1,5 +1,6 @@
 //! Parsing helpers the loaders share.
 
+use crate::model::value::from_json;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -63,7 +64,7 @@ pub fn each_document(source: &Arc<SourceFile>, kind: Kind, docs: Vec<yaml::YamlD
         out.documents.push(Document {
             kind,
             index,
-            value: d.value,
+            value: from_json(d.value),
             spans: d.spans,
             source: source.clone(),
         });

@@ -4,6 +4,7 @@
 //! report by its root element. A file named on the command line that holds none of these loads
 //! as generic YAML or JSON, so that team policies can check any file.
 
+use crate::model::value::from_json;
 use std::sync::Arc;
 
 use super::parse::{each_document, parse_structured, parse_yaml};
@@ -138,7 +139,7 @@ pub fn load_json(source: &Arc<SourceFile>, ctx: LoadContext) -> Loaded {
     let doc = |kind, (value, spans)| Document {
         kind,
         index: 0,
-        value,
+        value: from_json(value),
         spans,
         source: source.clone(),
     };
@@ -182,6 +183,7 @@ fn numbered(documents: Vec<Document>) -> Loaded {
 mod tests {
     use super::*;
     use crate::model::span::locate;
+    use crate::model::value::to_json;
     use crate::model::{Seg, Severity};
     use crate::source::yaml::Limits;
     use serde_json::json;
@@ -203,7 +205,7 @@ mod tests {
     fn manifests_read_yaml_1_1_booleans_and_octal_as_kubectl_does() {
         let l = load("pod.yaml", POD);
         assert!(l.findings.is_empty(), "{:?}", l.findings);
-        let v = &l.documents[0].value;
+        let v = &to_json(&l.documents[0].value);
         assert_eq!(v["spec"]["securityContext"]["runAsNonRoot"], json!(true));
         assert_eq!(v["spec"]["securityContext"]["runAsUser"], json!(1000));
         assert_eq!(v["spec"]["hostNetwork"], json!(false));
@@ -241,7 +243,10 @@ mod tests {
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n";
         let l = load("cm.yaml", text);
         assert_eq!(l.documents.len(), 1);
-        assert_eq!(l.documents[0].value["metadata"]["name"], json!("b"));
+        assert_eq!(
+            to_json(&l.documents[0].value)["metadata"]["name"],
+            json!("b")
+        );
         assert_eq!(l.findings.len(), 1);
         let f = &l.findings[0];
         assert_eq!(f.rule, "parse-error");

@@ -11,6 +11,7 @@
 //! failing that, the comment after the id on its line; `tollgate:` directives are not
 //! justifications. `entries[i]` is located at the entry's line.
 
+use crate::model::value::from_json;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -131,7 +132,7 @@ fn load(source: &Arc<SourceFile>, _: LoadContext) -> Loaded {
         documents: vec![Document {
             kind: KIND,
             index: 0,
-            value,
+            value: from_json(value),
             spans: SpanNode {
                 children: Children::Map(children.into()),
                 ..SpanNode::leaf(root)

@@ -197,6 +197,10 @@ pub use utils::limits::{
     thread_memory_flush_threshold, MemoryBudgetConfig,
 };
 pub use value::Value;
+/// TOLLGATE PATCH (13): the number of a [`Value::Number`], nameable, so that a caller can tell
+/// an integer from a float (`2` from `2.0`: `Debug`, `Serialize` and `format_decimal` print
+/// both as `2`) and turn a document back into the JSON it came from exactly.
+pub use number::Number;
 
 /// TOLLGATE PATCH (7): whether `name` (`crypto.sha256`) is a builtin of this engine, so that a
 /// call to one that does not exist can be reported when policies are loaded, at the call.
