@@ -92,6 +92,8 @@ for case in $CASES; do
         mkdir -p "$one/.github/workflows"
         cp "$repo/.github/workflows/$(first 1 "$repo/.github/workflows")" "$one/.github/workflows/ci.yml"
       fi
+      # Its own repository: not this checkout's (whose index and `.tollgate.yml` would be read).
+      [ -d "$one/.git" ] || git -C "$one" init --quiet
       measure "one workflow alone (whole process)" "$one" "$bin" check --fail-on never .
       ;;
     compose)

@@ -46,7 +46,7 @@ pub fn builtin_settings_schemas() -> Vec<(String, serde_json::Value)> {
     builtin_sources(false)
         .iter()
         .filter_map(|s| {
-            let m = super::metadata::parse(&s.text).ok().flatten()?;
+            let m = super::metadata::of_source(s).ok().flatten()?;
             Some((m.id.clone()?, m.settings_schema()?))
         })
         .collect()

@@ -62,43 +62,48 @@ pub fn tests(text: &str) -> Vec<(String, usize)> {
     out
 }
 
-/// The text with comments and string literals blanked out (same length, same lines).
+/// The text with comments and string literals blanked out (same length, same lines): ASCII
+/// bytes inside them become spaces (newlines stay), others are kept, so the text stays UTF-8
+/// and every character keeps its column. Byte by byte: the whole pack is scanned on every run.
 fn code_only(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '#' => {
-                out.push(' ');
-                while let Some(&n) = chars.peek() {
-                    if n == '\n' {
-                        break;
-                    }
-                    out.push(if n.is_ascii() { ' ' } else { n });
-                    chars.next();
+    let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
+    let blank = |out: &mut Vec<u8>, i: usize| {
+        if bytes[i].is_ascii() && bytes[i] != b'\n' {
+            out[i] = b' ';
+        }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    blank(&mut out, i);
+                    i += 1;
                 }
             }
-            '"' | '`' => {
-                out.push(' ');
-                while let Some(n) = chars.next() {
-                    if c == '"' && n == '\\' {
-                        out.push(' ');
-                        if let Some(e) = chars.next() {
-                            out.push(if e == '\n' || !e.is_ascii() { e } else { ' ' });
+            q @ (b'"' | b'`') => {
+                blank(&mut out, i);
+                i += 1;
+                while i < bytes.len() {
+                    let b = bytes[i];
+                    blank(&mut out, i);
+                    i += 1;
+                    if q == b'"' && b == b'\\' {
+                        if i < bytes.len() {
+                            blank(&mut out, i);
+                            i += 1;
                         }
-                        continue;
-                    }
-                    if n == c {
-                        out.push(' ');
+                    } else if b == q {
                         break;
                     }
-                    out.push(if n == '\n' || !n.is_ascii() { n } else { ' ' });
                 }
             }
-            c => out.push(c),
+            _ => i += 1,
         }
     }
-    out
+    // Only ASCII bytes were replaced, by ASCII: still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
 
 /// The calls of dotted names (`crypto.sha256(`) in code, with their 1-based line and column,
@@ -177,6 +182,17 @@ mod tests {
         ));
         assert!(!looks_like_v0("package p\ndeny contains 1 if { true }\n"));
         assert!(looks_like_v0("package p\ndeny[msg] { msg := 1 }\n"));
+    }
+
+    #[test]
+    fn code_only_blanks_comments_and_strings_keeping_lines_and_columns() {
+        let text = "a := \"x.y(\\\"é\\\\\" # no\nb := `r\\` # ü.f(\nc := \"multi\nline\"";
+        let code = code_only(text);
+        assert_eq!(
+            code,
+            "a :=        é        \nb :=        ü   \nc :=       \n     "
+        );
+        assert_eq!(code.chars().count(), text.chars().count());
     }
 
     #[test]
