@@ -563,3 +563,77 @@ fn consecutive_rules_of_one_input_share_rule_values_and_nothing_stale() {
     engine.set_input(regorus::Value::from(json!({"names": ["p", "q", "r"]})));
     assert_eq!(ask(&mut engine, "data.r.a"), Ok(json!(3)));
 }
+
+/// Patch 14: `Engine::add_policies` parses files on several threads and adds them as one
+/// `add_policy` after another would: same modules in the same order, same per-file errors
+/// (a file that fails to parse is left out, the others are added), each file in its own Rego
+/// version, the engine's version setting untouched.
+#[test]
+fn policies_parsed_on_threads_are_the_policies_added_one_by_one() {
+    let mut files: Vec<(String, String, bool)> = Vec::new();
+    for i in 0..23 {
+        let (text, v0) = match i % 4 {
+            // v0 syntax: valid only when read as v0.
+            0 => (
+                format!("package p{i}\n\nx[msg] {{ msg := \"{i}\" }}\n"),
+                true,
+            ),
+            // A syntax error.
+            1 => (
+                format!("package p{i}\n\nx contains msg if {{ msg := \n"),
+                false,
+            ),
+            // v0 syntax read as v1: an error in v1.
+            2 => (
+                format!("package p{i}\n\nx[msg] {{ msg := \"{i}\" }}\n"),
+                false,
+            ),
+            _ => (
+                format!("package p{i}\nimport rego.v1\n\nx contains \"{i}\"\n"),
+                false,
+            ),
+        };
+        files.push((format!("f{i}.rego"), text, v0));
+    }
+    let mut one_by_one = regorus::Engine::new();
+    let sequential: Vec<Result<String, String>> = files
+        .iter()
+        .map(|(path, text, v0)| {
+            one_by_one.set_rego_v0(*v0);
+            one_by_one
+                .add_policy(path.clone(), text.clone())
+                .map_err(|e| e.to_string())
+        })
+        .collect();
+    one_by_one.set_rego_v0(false);
+    for threads in [1, 2, 5] {
+        let mut at_once = regorus::Engine::new();
+        let results: Vec<Result<String, String>> = at_once
+            .add_policies(files.clone(), threads)
+            .into_iter()
+            .map(|r| r.map_err(|e| e.to_string()))
+            .collect();
+        assert_eq!(results, sequential, "{threads} threads");
+        assert!(results.iter().any(|r| r.is_err()) && results.iter().any(|r| r.is_ok()));
+        let paths = |e: &mut regorus::Engine| -> Vec<String> {
+            e.get_policies()
+                .unwrap()
+                .iter()
+                .map(|s| s.get_path().to_string())
+                .collect()
+        };
+        assert_eq!(
+            paths(&mut at_once),
+            paths(&mut one_by_one),
+            "{threads} threads"
+        );
+        let all = |e: &mut regorus::Engine| {
+            serde_json::to_string(&e.eval_query("data".to_string(), false).unwrap()).unwrap()
+        };
+        assert_eq!(all(&mut at_once), all(&mut one_by_one), "{threads} threads");
+        // The engine's setting (v1 by default) is what queries are read with afterwards.
+        assert!(at_once
+            .eval_query("x := 1; x == 1".to_string(), false)
+            .is_ok());
+    }
+}

@@ -508,6 +508,84 @@ impl Engine {
         legacy_package_metadata_projection(&module.package.refr, Some("data"))
     }
 
+    /// TOLLGATE PATCH (14): [`Engine::add_policy`] for many files at once, parsed on up to
+    /// `threads` threads (parsing is independent per file; the modules are added in the order
+    /// given, as the same `add_policy` calls would add them). Each entry is `(path, rego,
+    /// rego_v0)`; each result is what `add_policy` would have returned for it (a file that
+    /// fails to parse is not added, the others are). The engine's own Rego-version setting is
+    /// not changed.
+    pub fn add_policies(
+        &mut self,
+        policies: Vec<(String, String, bool)>,
+        threads: usize,
+    ) -> Vec<Result<String>> {
+        let config = self.policy_length_config;
+        let parse = |(path, rego, rego_v0): (String, String, bool)| -> Result<(Ref<Module>, ParserContext)> {
+            let source = Source::from_contents_with_limits(
+                path,
+                rego,
+                config.max_file_bytes,
+                config.max_lines,
+            )?;
+            let mut parser = Parser::new(&source)?;
+            parser.set_max_col(config.max_col);
+            if !rego_v0 {
+                parser.enable_rego_v1()?;
+            }
+            let module = Ref::new(parser.parse()?);
+            Ok((module, parser.snapshot_context(config)))
+        };
+        let threads = threads.clamp(1, policies.len().max(1));
+        let mut parsed: Vec<Option<Result<(Ref<Module>, ParserContext)>>> =
+            (0..policies.len()).map(|_| None).collect();
+        if threads == 1 {
+            for (i, p) in policies.into_iter().enumerate() {
+                parsed[i] = Some(parse(p));
+            }
+        } else {
+            // Interleaved, so that the large and small files of a folder are shared out.
+            let mut shares: Vec<Vec<(usize, (String, String, bool))>> =
+                (0..threads).map(|_| Vec::new()).collect();
+            for (i, p) in policies.into_iter().enumerate() {
+                shares[i % threads].push((i, p));
+            }
+            let parse = &parse;
+            let done: Vec<Vec<(usize, Result<(Ref<Module>, ParserContext)>)>> =
+                std::thread::scope(|scope| {
+                    let workers: Vec<_> = shares
+                        .into_iter()
+                        .map(|share| {
+                            scope.spawn(move || {
+                                share.into_iter().map(|(i, p)| (i, parse(p))).collect::<Vec<_>>()
+                            })
+                        })
+                        .collect();
+                    workers
+                        .into_iter()
+                        .map(|w| match w.join() {
+                            Ok(v) => v,
+                            Err(panic) => std::panic::resume_unwind(panic),
+                        })
+                        .collect()
+                });
+            for (i, r) in done.into_iter().flatten() {
+                parsed[i] = Some(r);
+            }
+        }
+        parsed
+            .into_iter()
+            .map(|r| {
+                let (module, parser_context) =
+                    r.unwrap_or_else(|| Err(anyhow!("internal error: a policy was not parsed")))?;
+                limits::enforce_memory_limit().map_err(|err| anyhow!(err))?;
+                Rc::make_mut(&mut self.modules).push(module.clone());
+                Rc::make_mut(&mut self.parser_contexts).push(parser_context);
+                self.prepared = false;
+                legacy_package_metadata_projection(&module.package.refr, Some("data"))
+            })
+            .collect()
+    }
+
     /// Check whether a loaded policy module declares a rule at `root_name` or a component-wise descendant.
     ///
     /// `source_path` must exactly identify one loaded module. `root_name` must
