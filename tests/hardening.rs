@@ -1275,3 +1275,39 @@ fn tracked_files_are_checked_whatever_gitignore_says() {
     std::fs::remove_dir_all(s.path().join(".git")).unwrap();
     assert_eq!(names(&[]), vec![row("plain.yml", "deployment plain")]);
 }
+
+/// A key that regorus's own JSON deserializer reads as a number in disguise
+/// (`$serde_json::private::Number`) must not make a document undefined: every rule still sees
+/// it (a pull request could otherwise silence the gate on any file), and the compose stack
+/// model still reads the file's links.
+#[test]
+fn a_number_in_disguise_does_not_silence_a_document() {
+    let s = Scratch::new("h-disguise");
+    s.write(
+        "k8s/app.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  annotations: {\"$serde_json::private::Number\": \"x\"}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: nginx:latest\n",
+    );
+    s.write(
+        "docker-compose.yml",
+        "x-a: {\"$serde_json::private::Number\": \"x\"}\nservices:\n  api:\n    image: nginx:1.27\n",
+    );
+    let o = run_in(
+        s.path(),
+        &["check", "-f", "json", "--today", "2026-11-26", "."],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v = json(&o);
+    let found = locations(&v);
+    assert!(
+        found
+            .iter()
+            .any(|l| l.0 == "k8s-probes" && l.1 == "k8s/app.yaml" && l.2 == 10),
+        "{v}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|l| l.0 == "compose-healthcheck" && l.1 == "docker-compose.yml"),
+        "{v}"
+    );
+}

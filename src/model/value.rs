@@ -10,9 +10,30 @@
 use regorus::{Number, Value};
 use serde_json::Value as Json;
 
-/// The engine's value of a JSON value.
+/// The engine's value of a JSON value, node by node. Not through regorus's `Deserialize`
+/// (`Value::from(serde_json::Value)`): that reads an object whose first key is
+/// `$serde_json::private::Number` as a number, and fails the whole document (which then
+/// becomes undefined, and no rule fires on it) when that key's value is not one. A document
+/// may hold any key.
 pub fn from_json(v: Json) -> Value {
-    Value::from(v)
+    match v {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(b),
+        // As serde_json hands numbers to a deserializer: unsigned, signed, else a float
+        // (always finite in a serde_json value).
+        Json::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => Value::from(u),
+            (None, Some(i), _) => Value::from(i),
+            (None, None, f) => Value::from(Number::from(f.unwrap_or_default())),
+        },
+        Json::String(s) => Value::from(s),
+        Json::Array(items) => Value::from(items.into_iter().map(from_json).collect::<Vec<_>>()),
+        Json::Object(map) => Value::from(
+            map.into_iter()
+                .map(|(k, v)| (Value::from(k), from_json(v)))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        ),
+    }
 }
 
 /// The JSON a value was made from. Sets (which no document holds) become arrays; object keys
@@ -84,8 +105,16 @@ mod tests {
             json!("x"),
             json!(null),
             json!([{"k": [[]]}]),
+            // Keys regorus's own deserializer treats as a number in disguise.
+            json!({"$serde_json::private::Number": "2"}),
+            json!({"$serde_json::private::Number": "x", "b": 1}),
         ];
         for s in samples {
+            // The same value the engine's own conversion gives, where that one works.
+            let via_serde = Value::from(s.clone());
+            if via_serde != Value::Undefined && !s.to_string().contains("$serde_json") {
+                assert_eq!(from_json(s.clone()), via_serde);
+            }
             let back = to_json(&from_json(s.clone()));
             assert_eq!(back, s);
             // Not only equal: the same text (2.0 is not printed as 2).

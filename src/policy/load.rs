@@ -213,7 +213,7 @@ fn packages(loaded: &[&PolicySource], errors: &mut Vec<PolicyError>) -> BTreeMap
         if src.path.ends_with("_test.rego") {
             continue;
         }
-        let meta = match metadata::of_source(src) {
+        let meta = match pack::metadata_of(src) {
             Ok(Some(m)) if m.id.is_some() => Some((m, src.path.clone())),
             Ok(_) => None,
             Err((line, message)) => {
@@ -409,7 +409,7 @@ impl PolicySet {
         let unloaded: Vec<String> = sources
             .iter()
             .filter(|s| !loaded.iter().any(|l| std::ptr::eq(*l, *s)))
-            .filter_map(|s| metadata::of_source(s).ok().flatten()?.id)
+            .filter_map(|s| pack::metadata_of(s).ok().flatten()?.id)
             .collect();
         let unknown_functions = unknown_calls(&loaded, &mut errors);
         let mut rules: Vec<Rule> = Vec::new();

@@ -14,34 +14,12 @@
 //! ```
 
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
-use std::sync::LazyLock;
 
-use super::PolicySource;
 use crate::model::LineIndex;
 use crate::source::yaml;
 
 /// What [`parse`] gives.
 pub type Parsed = Result<Option<Metadata>, (u32, String)>;
-
-/// [`parse`] of a policy file. The built-in pack's blocks are parsed once per process: the
-/// configuration's schema and the policy set both read them (parsing them twice was 4% of
-/// the instructions of a one-file run).
-pub fn of_source(src: &PolicySource) -> Parsed {
-    static BUILTIN: LazyLock<HashMap<String, Parsed>> = LazyLock::new(|| {
-        super::pack::builtin_sources(false)
-            .into_iter()
-            .map(|s| {
-                let parsed = parse(&s.text);
-                (s.path, parsed)
-            })
-            .collect()
-    });
-    match BUILTIN.get(&src.path) {
-        Some(parsed) if src.builtin => parsed.clone(),
-        _ => parse(&src.text),
-    }
-}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Metadata {

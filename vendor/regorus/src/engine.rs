@@ -513,7 +513,8 @@ impl Engine {
     /// given, as the same `add_policy` calls would add them). Each entry is `(path, rego,
     /// rego_v0)`; each result is what `add_policy` would have returned for it (a file that
     /// fails to parse is not added, the others are). The engine's own Rego-version setting is
-    /// not changed.
+    /// not changed. (Needs `std` for the threads and `arc` for modules that cross them.)
+    #[cfg(all(feature = "std", feature = "arc"))]
     pub fn add_policies(
         &mut self,
         policies: Vec<(String, String, bool)>,
