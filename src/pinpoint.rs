@@ -187,7 +187,8 @@ impl Search<'_> {
         }
         self.left -= 1;
         self.spent += 1;
-        self.engine.set_input(regorus::Value::from(changed));
+        self.engine
+            .set_input(crate::model::value::from_json(changed));
         let Ok(raws) = policy::evaluate(&mut self.engine, self.rule) else {
             return false;
         };

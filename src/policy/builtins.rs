@@ -156,7 +156,7 @@ impl Files {
 }
 
 fn to_value(v: serde_json::Value) -> Value {
-    Value::from(v)
+    crate::model::value::from_json(v)
 }
 
 fn string_arg(args: &[Value], i: usize, name: &str) -> Result<String> {

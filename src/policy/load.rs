@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use super::{metadata, pack, rego_text, PolicyError, PolicySource, Rule};
+use crate::model::value::from_json;
 use crate::model::{Diagnostic, Kind, RuleMeta, Scope, Severity};
 
 /// Options for loading policies.
@@ -461,7 +462,7 @@ impl PolicySet {
         self.engine.clear_data();
         if let Err(e) = self
             .engine
-            .add_data(regorus::Value::from(json!({ "tollgate": tollgate })))
+            .add_data(from_json(json!({ "tollgate": tollgate })))
         {
             errors.push(Diagnostic::new(format!("cannot set data.tollgate: {e}")));
         }
@@ -473,7 +474,7 @@ impl PolicySet {
                 ));
                 continue;
             }
-            if let Err(e) = self.engine.add_data(regorus::Value::from(value.clone())) {
+            if let Err(e) = self.engine.add_data(from_json(value.clone())) {
                 errors.push(Diagnostic::in_file(
                     format!("cannot merge the data: {e}"),
                     file.clone(),

@@ -16,6 +16,7 @@
 //!
 //! Their results were checked against OPA (`scripts/opa-diff.py`, `tests/opa-diff/`).
 
+use crate::model::value::from_json;
 use anyhow::{anyhow, bail, Result};
 use hmac::{Hmac, KeyInit, Mac};
 use regorus::{Engine, Value};
@@ -330,7 +331,7 @@ fn jwt_decode(token: &str) -> Result<Value> {
         let bytes = b64(s)?;
         let v: serde_json::Value =
             serde_json::from_slice(&bytes).map_err(|e| anyhow!("io.jwt.decode: {e}"))?;
-        Ok(Value::from(v))
+        Ok(from_json(v))
     };
     Ok(Value::from(vec![
         json(parts[0])?,
@@ -376,7 +377,7 @@ pub fn register(engine: &mut Engine) {
                         )?)
                     }
                     "io.jwt.decode" => jwt_decode(&string_arg(n, &args, 0)?)?,
-                    "yaml.unmarshal" => Value::from(yaml_value(&string_arg(n, &args, 0)?)?),
+                    "yaml.unmarshal" => from_json(yaml_value(&string_arg(n, &args, 0)?)?),
                     "yaml.is_valid" => match args.first() {
                         Some(Value::String(s)) => Value::from(yaml_value(s).is_ok()),
                         _ => Value::from(false),
