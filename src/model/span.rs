@@ -173,8 +173,9 @@ pub struct SpanNode {
     pub value: Span,
     /// True when the value is a block collection (its span then covers many lines).
     pub block: bool,
-    /// Set when this node was reached through an alias or a merge key: the use site.
-    pub use_site: Option<Span>,
+    /// Set when this node was reached through an alias or a merge key: the use site. Boxed:
+    /// few nodes have one, and every node of every document pays for the field's size.
+    pub use_site: Option<Box<Span>>,
     pub children: Children,
 }
 
@@ -262,7 +263,7 @@ pub fn locate(root: &SpanNode, path: &[Seg]) -> Located {
                 node = child;
                 matched += 1;
                 if use_site.is_none() {
-                    use_site = child.use_site;
+                    use_site = child.use_site.as_deref().copied();
                 }
             }
             None => break,

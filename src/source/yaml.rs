@@ -191,7 +191,7 @@ impl<'a> Builder<'a> {
                 Some((key, key_span, is_merge)) => {
                     let mut spans = node.spans;
                     if is_merge {
-                        let end = spans.use_site.map(|u| u.end).unwrap_or(spans.value.end);
+                        let end = spans.use_site.as_ref().map_or(spans.value.end, |u| u.end);
                         let site = Span::new(key_span.start, end);
                         map.merges.push((site, node.value, spans));
                         return Ok(());
@@ -214,8 +214,8 @@ impl<'a> Builder<'a> {
                         });
                         return Ok(());
                     }
-                    if let Some(u) = spans.use_site {
-                        spans.use_site = Some(Span::new(key_span.start, u.end));
+                    if let Some(u) = &mut spans.use_site {
+                        **u = Span::new(key_span.start, u.end);
                     }
                     spans.key = Some(key_span);
                     map.map.insert(key.clone(), node.value);
@@ -273,7 +273,7 @@ impl<'a> Builder<'a> {
                         continue;
                     }
                     let mut s = child_spans.remove(&k).unwrap_or_default();
-                    s.use_site = Some(site);
+                    s.use_site = Some(Box::new(site));
                     m.map.insert(k.clone(), v);
                     m.spans.insert(k, s);
                 }
@@ -380,7 +380,7 @@ impl<'a> Builder<'a> {
                 };
                 let (value, mut spans, size) = (value.clone(), spans.clone(), *size);
                 self.count(size, sp.start)?;
-                spans.use_site = Some(sp);
+                spans.use_site = Some(Box::new(sp));
                 let raw = value.as_str().map(str::to_string);
                 self.complete(Node {
                     value,
