@@ -1278,8 +1278,8 @@ fn tracked_files_are_checked_whatever_gitignore_says() {
 
 /// A key that regorus's own JSON deserializer reads as a number in disguise
 /// (`$serde_json::private::Number`) must not make a document undefined: every rule still sees
-/// it (a pull request could otherwise silence the gate on any file), and the compose stack
-/// model still reads the file's links.
+/// it (a pull request could otherwise silence the gate on any file): the manifest's rules and
+/// the compose project rules.
 #[test]
 fn a_number_in_disguise_does_not_silence_a_document() {
     let s = Scratch::new("h-disguise");

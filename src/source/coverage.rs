@@ -13,7 +13,7 @@
 //! lcov, then Cobertura). Spans: `totals` points at the report's totals (istanbul `total`, the
 //! Cobertura root element, else the first line), `files[i]` at that file's record.
 
-use crate::model::value::{self, from_json};
+use crate::model::value;
 use quick_xml::events::Event as XmlEvent;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -50,13 +50,7 @@ fn load(source: &Arc<SourceFile>, ctx: LoadContext) -> Loaded {
                 }
                 match normalize_istanbul(d) {
                     Some((value, spans)) => Loaded {
-                        documents: vec![Document {
-                            kind: KIND,
-                            index: 0,
-                            value: from_json(value),
-                            spans,
-                            source: source.clone(),
-                        }],
+                        documents: vec![Document::new(KIND, 0, value, spans, source.clone())],
                         ..Loaded::default()
                     },
                     None => Loaded::default(),
@@ -181,13 +175,7 @@ fn build(
         ..SpanNode::leaf(root_span)
     };
     Loaded {
-        documents: vec![Document {
-            kind: KIND,
-            index: 0,
-            value: from_json(value),
-            spans,
-            source,
-        }],
+        documents: vec![Document::new(KIND, 0, value, spans, source)],
         source: None,
         findings: Vec::new(),
     }

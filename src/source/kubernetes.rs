@@ -3,7 +3,7 @@
 //! No file name claims them: any YAML that no other kind names is read, and its content
 //! decides (see `structured`).
 
-use crate::model::value::{self, from_json};
+use crate::model::value;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -27,13 +27,7 @@ fn is_list(v: &Value) -> bool {
 pub fn recognise(source: &Arc<SourceFile>, docs: Vec<YamlDoc>) -> (Vec<Document>, Vec<YamlDoc>) {
     let mut manifests = Vec::new();
     let mut rest = Vec::new();
-    let doc = |value, spans| Document {
-        kind: KIND,
-        index: 0,
-        value: from_json(value),
-        spans,
-        source: source.clone(),
-    };
+    let doc = |value, spans| Document::new(KIND, 0, value, spans, source.clone());
     for d in docs {
         if !is_manifest(&d.value) {
             rest.push(d);
@@ -115,13 +109,7 @@ mod tests {
     #[test]
     fn claims_are_listed_by_name_with_their_access_modes() {
         let source = SourceFile::new("k.yaml".into(), String::new());
-        let doc = |value: Value| Document {
-            kind: KIND,
-            index: 0,
-            value: from_json(value),
-            spans: SpanNode::default(),
-            source: source.clone(),
-        };
+        let doc = |value: Value| Document::new(KIND, 0, value, SpanNode::default(), source.clone());
         let docs = vec![
             doc(
                 json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data", "namespace": "shop"}, "spec": {"accessModes": ["ReadWriteOnce"]}}),

@@ -45,6 +45,24 @@ pub struct Document {
 }
 
 impl Document {
+    /// A document of a loaded file, from its parsed value: the one place where a document's
+    /// JSON becomes what rules see ([`crate::model::value::from_json`]).
+    pub fn new(
+        kind: Kind,
+        index: usize,
+        value: serde_json::Value,
+        spans: SpanNode,
+        source: Arc<SourceFile>,
+    ) -> Document {
+        Document {
+            kind,
+            index,
+            value: crate::model::value::from_json(value),
+            spans,
+            source,
+        }
+    }
+
     pub fn path(&self) -> &str {
         &self.source.path
     }

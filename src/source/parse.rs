@@ -1,6 +1,5 @@
 //! Parsing helpers the loaders share.
 
-use crate::model::value::from_json;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -61,13 +60,8 @@ pub fn each_document(source: &Arc<SourceFile>, kind: Kind, docs: Vec<yaml::YamlD
             continue;
         }
         let index = out.documents.len();
-        out.documents.push(Document {
-            kind,
-            index,
-            value: from_json(d.value),
-            spans: d.spans,
-            source: source.clone(),
-        });
+        out.documents
+            .push(Document::new(kind, index, d.value, d.spans, source.clone()));
     }
     out
 }

@@ -4,7 +4,6 @@
 //! report by its root element. A file named on the command line that holds none of these loads
 //! as generic YAML or JSON, so that team policies can check any file.
 
-use crate::model::value::from_json;
 use std::sync::Arc;
 
 use super::parse::{each_document, parse_structured, parse_yaml};
@@ -136,13 +135,7 @@ pub fn load_json(source: &Arc<SourceFile>, ctx: LoadContext) -> Loaded {
     let Some(d) = docs.into_iter().next() else {
         return Loaded::default();
     };
-    let doc = |kind, (value, spans)| Document {
-        kind,
-        index: 0,
-        value: from_json(value),
-        spans,
-        source: source.clone(),
-    };
+    let doc = |kind, (value, spans)| Document::new(kind, 0, value, spans, source.clone());
     let mut out = Loaded::default();
     if let Some(v) = trivy::normalize(&d) {
         if let Some(problem) = trivy::problem(&v.0) {

@@ -11,7 +11,6 @@
 //! failing that, the comment after the id on its line; `tollgate:` directives are not
 //! justifications. `entries[i]` is located at the entry's line.
 
-use crate::model::value::from_json;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -129,16 +128,16 @@ fn load(source: &Arc<SourceFile>, _: LoadContext) -> Loaded {
         },
     );
     Loaded {
-        documents: vec![Document {
-            kind: KIND,
-            index: 0,
-            value: from_json(value),
-            spans: SpanNode {
+        documents: vec![Document::new(
+            KIND,
+            0,
+            value,
+            SpanNode {
                 children: Children::Map(children.into()),
                 ..SpanNode::leaf(root)
             },
             source,
-        }],
+        )],
         source: None,
         findings: Vec::new(),
     }
